@@ -1,0 +1,112 @@
+// lowbit: lowbit::ref::quantize / dequantize: the scalar oracle for every (Q, G) composition.
+// Plain loops in element order; every SIMD path must reproduce these results bit for bit.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <vector>
+
+#include "lowbit/core/error.hpp"
+#include "lowbit/core/shape.hpp"
+#include "lowbit/granularity/superblock.hpp"
+#include "lowbit/tensor/packed_matrix.hpp"
+
+LOWBIT_BEGIN_NAMESPACE
+
+namespace detail {
+/// Throws argument_error naming the first non-finite element: quantization parameters of a group
+/// holding NaN or Inf are meaningless, and silently clamping would hide broken upstream data.
+inline void check_finite(MatrixView<const float> x) {
+  for (std::size_t r = 0; r < x.rows; ++r)
+    for (std::size_t c = 0; c < x.cols; ++c)
+      if (!std::isfinite(x(r, c)))
+        throw_argument_error("input: element (", r, ", ", c, ") is ", x(r, c), "; quantize expects finite values");
+}
+
+/// Copies group (gr, gc) of x into buf in row-major order.
+inline void gather_group(MatrixView<const float> x, const GroupGrid& grid, std::size_t gr, std::size_t gc,
+                         std::vector<float>& buf) {
+  buf.clear();
+  const std::size_t r0 = gr * grid.shape.rows, r1 = std::min(x.rows, r0 + grid.shape.rows);
+  const std::size_t c0 = gc * grid.shape.cols, c1 = std::min(x.cols, c0 + grid.shape.cols);
+  for (std::size_t r = r0; r < r1; ++r)
+    for (std::size_t c = c0; c < c1; ++c) buf.push_back(x(r, c));
+}
+
+/// Encodes group (gr, gc) of x with the parameters m already stores for it.
+template <class Q, class G, class L>
+void encode_group(MatrixView<const float> x, PackedMatrix<Q, G, L>& m, std::size_t gr, std::size_t gc,
+                  std::uint64_t seed) {
+  const GroupGrid& grid = m.grid();
+  const GroupParams p = m.param_planes().get(gr, gc);
+  const std::size_t r0 = gr * grid.shape.rows, r1 = std::min(x.rows, r0 + grid.shape.rows);
+  const std::size_t c0 = gc * grid.shape.cols, c1 = std::min(x.cols, c0 + grid.shape.cols);
+  for (std::size_t r = r0; r < r1; ++r)
+    for (std::size_t c = c0; c < c1; ++c) m.set_raw_code(r, c, Q::encode(x(r, c), p, {seed, r * x.cols + c}));
+  if (c1 == x.cols)  // the row's padding belongs to its last group: give it the code of 0
+    for (std::size_t r = r0; r < r1; ++r)
+      for (std::size_t c = x.cols; c < m.padded_cols(); ++c) m.set_raw_code(r, c, Q::encode(0.0f, p, {}));
+}
+}  // namespace detail
+
+namespace ref {
+
+/// Quantizes x with quantizer Q at granularity G.
+/// Errors (argument_error): a non-finite element; a ragged row under a Tail::kReject policy.
+/// An empty x (rows or cols 0) gives an empty PackedMatrix.
+template <QuantizerPolicy Q, GranularityPolicy G, class L = SoaPlanes>
+PackedMatrix<Q, G, L> quantize(MatrixView<const float> x, const QuantizeOptions& opt = {}) {
+  detail::check_finite(x);
+  G::validate(x.rows, x.cols);
+  PackedMatrix<Q, G, L> m(x.rows, x.cols);
+  const GroupGrid grid = m.grid();
+  std::vector<float> buf;
+  if constexpr (!TwoLevelGranularity<G>) {
+    for (std::size_t gr = 0; gr < grid.rows; ++gr)
+      for (std::size_t gc = 0; gc < grid.cols; ++gc) {
+        detail::gather_group(x, grid, gr, gc, buf);
+        m.param_planes().set(gr, gc, Q::params(Q::fit_range(buf)));
+        detail::encode_group(x, m, gr, gc, opt.seed);
+      }
+  } else {
+    constexpr bool kSigned = Q::mapping::signed_scale;
+    std::vector<Range> ranges(G::subs_per_super);
+    std::vector<float> ideal(G::subs_per_super);
+    std::vector<int> sub_codes(G::subs_per_super);
+    auto& planes = m.param_planes();
+    for (std::size_t gr = 0; gr < grid.rows; ++gr)
+      for (std::size_t sc = 0; sc < planes.super_cols(); ++sc) {
+        const std::size_t g0 = sc * G::subs_per_super, n = std::min(G::subs_per_super, grid.cols - g0);
+        for (std::size_t j = 0; j < n; ++j) {
+          detail::gather_group(x, grid, gr, g0 + j, buf);
+          ranges[j] = Q::fit_range(buf);
+          ideal[j] = Q::mapping::ideal_scale(ranges[j]);
+        }
+        planes.set_super(gr, sc, G::template quantize_scales<kSigned>({ideal.data(), n}, {sub_codes.data(), n}));
+        for (std::size_t j = 0; j < n; ++j) {
+          planes.set_sub_code(gr, g0 + j, sub_codes[j]);
+          planes.set_zero_point(gr, g0 + j, Q::mapping::zero_point(ranges[j], planes.get(gr, g0 + j).scale));
+          detail::encode_group(x, m, gr, g0 + j, opt.seed);
+        }
+      }
+  }
+  return m;
+}
+
+/// Decodes m into out, which must have m's shape.
+template <class Q, class G, class L>
+void dequantize(const PackedMatrix<Q, G, L>& m, MatrixView<float> out) {
+  LOWBIT_CHECK(out.rows == m.rows() && out.cols == m.cols(), "out: expected a ", m.rows(), " x ", m.cols(),
+               " matrix, got ", out.rows, " x ", out.cols);
+  LOWBIT_CHECK(out.empty() || out.data != nullptr, "out: null pointer for a non-empty matrix");
+  const GroupGrid& grid = m.grid();
+  for (std::size_t r = 0; r < m.rows(); ++r)
+    for (std::size_t gc = 0; gc < grid.cols; ++gc) {
+      const GroupParams p = m.param_planes().get(m.group_row(r), gc);
+      const std::size_t c0 = gc * grid.shape.cols, c1 = std::min(m.cols(), c0 + grid.shape.cols);
+      for (std::size_t c = c0; c < c1; ++c) out(r, c) = Q::decode(m.raw_code(r, c), p);
+    }
+}
+
+}  // namespace ref
+LOWBIT_END_NAMESPACE
