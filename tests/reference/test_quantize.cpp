@@ -81,7 +81,9 @@ Mat grid_matrix(std::size_t rows, std::size_t cols, std::mt19937& rng) {
     for (std::size_t gr = 0; gr < grid.rows; ++gr)
       for (std::size_t gc = 0; gc < grid.cols; ++gc) {
         if (gc % G::subs_per_super == 0) d = std::ldexp(1.0f, ed(rng) - 5);
-        fill_group(gr, gc, d * static_cast<float>(gc % G::subs_per_super == 0 ? kSubMax : sub(rng)));
+        // A lone sub-block is a constant scale: it is exact when it needs few bits (sub code 1).
+        const bool lone = gc % G::subs_per_super == 0 && gc + 1 == grid.cols;
+        fill_group(gr, gc, d * static_cast<float>(lone ? 1 : gc % G::subs_per_super == 0 ? kSubMax : sub(rng)));
       }
   }
   return x;
