@@ -11,6 +11,7 @@
 #include "lowbit/core/shape.hpp"
 #include "lowbit/formats/concepts.hpp"
 #include "lowbit/formats/integer.hpp"
+#include "lowbit/formats/minifloat.hpp"
 #include "lowbit/quantizers/aliases.hpp"
 #include "lowbit/quantizers/mapping.hpp"
 #include "lowbit/quantizers/quantizer.hpp"
