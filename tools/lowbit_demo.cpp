@@ -85,14 +85,14 @@ using Variants = std::tuple<
     C<lb::IntSym<4, lb::MinMax, lb::F16Scale, lb::Stochastic>, lb::Blockwise<32>>,
     C<lb::IntSym<2, lb::MseSearch<>, lb::F16Scale>, lb::Blockwise<32>>>;
 
+template <class Q, class G>
+Row evaluate(C<Q, G>, const demo::Mlp& m, const demo::Split& test) {
+  return evaluate<Q, G>(m, test);
+}
+
 template <class... Cs>
 void run_all(std::tuple<Cs...>, const demo::Mlp& m, const demo::Split& test, std::vector<Row>& rows) {
-  (
-      [&] {
-        using T = Cs;
-        [&]<class Q, class G>(C<Q, G>) { rows.push_back(evaluate<Q, G>(m, test)); }(T{});
-      }(),
-      ...);
+  (rows.push_back(evaluate(Cs{}, m, test)), ...);
 }
 
 void print(const std::vector<Row>& rows, bool csv) {

@@ -58,11 +58,10 @@ Mat grid_matrix(std::size_t rows, std::size_t cols, std::mt19937& rng) {
   std::uniform_int_distribution<int> code(Q::qmin, Q::qmax), zpd(Q::qmin, Q::qmax), ed(-6, 3);
   auto fill_group = [&](std::size_t gr, std::size_t gc, float s) {
     const int zp = Q::has_zero_point ? zpd(rng) : 0;
-    const std::size_t r0 = gr * grid.shape.rows, r1 = std::min(rows, r0 + grid.shape.rows);
-    const std::size_t c0 = gc * grid.shape.cols, c1 = std::min(cols, c0 + grid.shape.cols);
+    const lb::GroupBounds b = lb::group_bounds(grid, gr, gc, rows, cols);
     int k = 0;
-    for (std::size_t r = r0; r < r1; ++r)
-      for (std::size_t c = c0; c < c1; ++c, ++k) {
+    for (std::size_t r = b.r0; r < b.r1; ++r)
+      for (std::size_t c = b.c0; c < b.c1; ++c, ++k) {
         // The first two elements carry the extremes that pin the scale: for symmetric-full the
         // most negative code; otherwise qmax and (affine) qmin.
         int q = code(rng);

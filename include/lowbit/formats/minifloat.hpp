@@ -15,7 +15,6 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
-#include <string>
 
 #include "lowbit/core/bits.hpp"
 #include "lowbit/version.hpp"

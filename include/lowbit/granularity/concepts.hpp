@@ -2,6 +2,7 @@
 // share parameters, plus how a row's codes are padded and what happens to a ragged tail.
 #pragma once
 
+#include <algorithm>
 #include <concepts>
 #include <cstddef>
 #include <string>
@@ -32,6 +33,16 @@ enum class Tail {
             ///< codes are padded to a whole block with the code of 0 (so kernels read whole blocks)
   kReject,  ///< quantize throws argument_error
 };
+
+/// Element ranges [r0, r1) x [c0, c1) of group (gr, gc) of a rows x cols matrix.
+struct GroupBounds {
+  std::size_t r0, r1, c0, c1;
+};
+inline GroupBounds group_bounds(const GroupGrid& grid, std::size_t gr, std::size_t gc, std::size_t rows,
+                                std::size_t cols) noexcept {
+  const std::size_t r0 = gr * grid.shape.rows, c0 = gc * grid.shape.cols;
+  return {r0, std::min(rows, r0 + grid.shape.rows), c0, std::min(cols, c0 + grid.shape.cols)};
+}
 
 template <class G>
 concept GranularityPolicy = requires(std::size_t n) {

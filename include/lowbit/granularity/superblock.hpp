@@ -16,6 +16,7 @@
 
 #include "lowbit/core/error.hpp"
 #include "lowbit/granularity/concepts.hpp"
+#include "lowbit/quantizers/mapping.hpp"
 #include "lowbit/quantizers/scale_storage.hpp"
 
 LOWBIT_BEGIN_NAMESPACE
@@ -52,9 +53,8 @@ struct SuperBlock {
   static constexpr int sub_qmax = kSigned ? (1 << (kSubBits - 1)) - 1 : (1 << kSubBits) - 1;
 
   /// Quantizes one super-block's ideal sub-block scales: writes a code per scale to `codes` and
-  /// returns the stored super-block scale. Absmax rule, nearest rounding; when all scales are
-  /// equal the largest power-of-two code is used so they are reproduced exactly (as a constant
-  /// group is by the mappings).
+  /// returns the stored super-block scale: absmax_scale (all-equal scales are reproduced
+  /// exactly), nearest rounding.
   template <bool kSigned>
   static typename SuperScale::storage_type quantize_scales(std::span<const float> scales,
                                                            std::span<int> codes) noexcept {
@@ -62,7 +62,7 @@ struct SuperBlock {
     float amax = 0.0f;
     for (float s : scales) amax = std::max(amax, std::fabs(s));
     const bool constant = std::all_of(scales.begin(), scales.end(), [&](float s) { return s == scales[0]; });
-    const auto stored = SuperScale::encode(amax / static_cast<float>(constant ? pow2_floor(qmax) : qmax));
+    const auto stored = SuperScale::encode(absmax_scale(amax, qmax, constant));
     const float d = SuperScale::decode(stored);
     for (std::size_t j = 0; j < scales.size(); ++j) {
       const float q = d != 0.0f ? std::nearbyint(scales[j] / d) : 0.0f;

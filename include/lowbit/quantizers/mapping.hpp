@@ -13,6 +13,13 @@
 
 LOWBIT_BEGIN_NAMESPACE
 
+/// The absmax scale rule shared by every level of quantization: amax / qmax, except that a
+/// constant group uses the largest power-of-two code, so it decodes exactly (c / 2^k is exact in
+/// binary floating point).
+inline float absmax_scale(float amax, int qmax, bool constant) noexcept {
+  return amax / static_cast<float>(constant ? pow2_floor(qmax) : qmax);
+}
+
 /// A group's clip range: the values a group's parameters are fitted to (lo <= hi).
 struct Range {
   float lo = 0.0f;
@@ -35,7 +42,7 @@ enum class SymRange {
 /// -2^(B-1) (the scale takes its opposite sign), gaining one level over kRestricted; the other
 /// sign then clips at 2^(B-1) - 1 steps.
 /// A constant group (lo == hi) under kRestricted uses the largest power-of-two code instead of
-/// qmax, so it decodes exactly (c / 2^k is exact in binary floating point).
+/// qmax (absmax_scale), so it decodes exactly.
 template <int kBits, SymRange kRange = SymRange::kRestricted>
 struct Symmetric {
   using format = Int<kBits>;
@@ -49,8 +56,7 @@ struct Symmetric {
   }
   static float ideal_scale(Range r) noexcept {
     if constexpr (kRange == SymRange::kRestricted) {
-      const float amax = std::max(std::fabs(r.lo), std::fabs(r.hi));
-      return amax / static_cast<float>(r.lo == r.hi ? pow2_floor(qmax) : qmax);
+      return absmax_scale(std::max(std::fabs(r.lo), std::fabs(r.hi)), qmax, r.lo == r.hi);
     } else {
       const float m = std::fabs(r.lo) > std::fabs(r.hi) ? r.lo : r.hi;
       return m / static_cast<float>(format::min_code);
@@ -72,8 +78,7 @@ struct Affine {
 
   static std::string name() { return "uint" + std::to_string(kBits) + " affine"; }
   static float ideal_scale(Range r) noexcept {
-    constexpr float kHalf = static_cast<float>(1 << (kBits - 1));
-    if (r.lo == r.hi) return std::fabs(r.lo) / kHalf;
+    if (r.lo == r.hi) return absmax_scale(std::fabs(r.lo), qmax, true);
     const float lo = std::min(r.lo, 0.0f), hi = std::max(r.hi, 0.0f);
     const float width = hi - lo;  // exact division keeps grid values on the grid
     return std::isfinite(width) ? width / qmax : hi / qmax - lo / qmax;  // no overflow near FLT_MAX

@@ -27,25 +27,24 @@ inline void check_finite(MatrixView<const float> x) {
 inline void gather_group(MatrixView<const float> x, const GroupGrid& grid, std::size_t gr, std::size_t gc,
                          std::vector<float>& buf) {
   buf.clear();
-  const std::size_t r0 = gr * grid.shape.rows, r1 = std::min(x.rows, r0 + grid.shape.rows);
-  const std::size_t c0 = gc * grid.shape.cols, c1 = std::min(x.cols, c0 + grid.shape.cols);
-  for (std::size_t r = r0; r < r1; ++r)
-    for (std::size_t c = c0; c < c1; ++c) buf.push_back(x(r, c));
+  const GroupBounds b = group_bounds(grid, gr, gc, x.rows, x.cols);
+  for (std::size_t r = b.r0; r < b.r1; ++r)
+    for (std::size_t c = b.c0; c < b.c1; ++c) buf.push_back(x(r, c));
 }
 
 /// Encodes group (gr, gc) of x with the parameters m already stores for it.
 template <class Q, class G, class L>
 void encode_group(MatrixView<const float> x, PackedMatrix<Q, G, L>& m, std::size_t gr, std::size_t gc,
                   std::uint64_t seed) {
-  const GroupGrid& grid = m.grid();
   const GroupParams p = m.param_planes().get(gr, gc);
-  const std::size_t r0 = gr * grid.shape.rows, r1 = std::min(x.rows, r0 + grid.shape.rows);
-  const std::size_t c0 = gc * grid.shape.cols, c1 = std::min(x.cols, c0 + grid.shape.cols);
-  for (std::size_t r = r0; r < r1; ++r)
-    for (std::size_t c = c0; c < c1; ++c) m.set_raw_code(r, c, Q::encode(x(r, c), p, {seed, r * x.cols + c}));
-  if (c1 == x.cols)  // the row's padding belongs to its last group: give it the code of 0
-    for (std::size_t r = r0; r < r1; ++r)
-      for (std::size_t c = x.cols; c < m.padded_cols(); ++c) m.set_raw_code(r, c, Q::encode(0.0f, p, {}));
+  const GroupBounds b = group_bounds(m.grid(), gr, gc, x.rows, x.cols);
+  for (std::size_t r = b.r0; r < b.r1; ++r)
+    for (std::size_t c = b.c0; c < b.c1; ++c) m.set_raw_code(r, c, Q::encode(x(r, c), p, {seed, r * x.cols + c}));
+  if (b.c1 == x.cols) {  // the row's padding belongs to its last group: give it the code of 0
+    const std::uint8_t zero = Q::encode(0.0f, p, {});
+    for (std::size_t r = b.r0; r < b.r1; ++r)
+      for (std::size_t c = x.cols; c < m.padded_cols(); ++c) m.set_raw_code(r, c, zero);
+  }
 }
 }  // namespace detail
 
@@ -103,8 +102,8 @@ void dequantize(const PackedMatrix<Q, G, L>& m, MatrixView<float> out) {
   for (std::size_t r = 0; r < m.rows(); ++r)
     for (std::size_t gc = 0; gc < grid.cols; ++gc) {
       const GroupParams p = m.param_planes().get(m.group_row(r), gc);
-      const std::size_t c0 = gc * grid.shape.cols, c1 = std::min(m.cols(), c0 + grid.shape.cols);
-      for (std::size_t c = c0; c < c1; ++c) out(r, c) = Q::decode(m.raw_code(r, c), p);
+      const GroupBounds b = group_bounds(grid, m.group_row(r), gc, m.rows(), m.cols());
+      for (std::size_t c = b.c0; c < b.c1; ++c) out(r, c) = Q::decode(m.raw_code(r, c), p);
     }
 }
 

@@ -4,9 +4,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include "lowbit/core/aligned_buffer.hpp"
 #include "lowbit/core/bitpack.hpp"
+#include "lowbit/formats/integer.hpp"
 #include "lowbit/granularity/concepts.hpp"
 #include "lowbit/quantizers/quantizer.hpp"
 
@@ -51,7 +53,7 @@ template <QuantizerPolicy Q, TwoLevelGranularity G>
 class ParamPlanes<Q, G> {
  public:
   using super_type = typename G::super_scale::storage_type;
-  static constexpr bool kSignedSub = Q::mapping::signed_scale;
+  using SubFormat = std::conditional_t<Q::mapping::signed_scale, Int<G::sub_bits>, UInt<G::sub_bits>>;
 
   ParamPlanes() = default;
   explicit ParamPlanes(GroupGrid grid)
@@ -71,15 +73,13 @@ class ParamPlanes<Q, G> {
     super_scales_[gr * super_cols_ + sc] = stored;
   }
   void set_sub_code(std::size_t gr, std::size_t gc, int code) noexcept {
-    set_code(sub_codes_.data(), G::sub_bits, gr * grid_.cols + gc,
-             static_cast<std::uint8_t>(static_cast<unsigned>(code) & low_mask(G::sub_bits)));
+    set_code(sub_codes_.data(), G::sub_bits, gr * grid_.cols + gc, SubFormat::encode(code));
   }
   void set_zero_point(std::size_t gr, std::size_t gc, std::int32_t zp) noexcept {
     if constexpr (Q::has_zero_point) zero_points_[gr * grid_.cols + gc] = static_cast<std::uint8_t>(zp);
   }
   int sub_code(std::size_t g) const noexcept {
-    const int c = get_code(sub_codes_.data(), G::sub_bits, g);
-    return kSignedSub && c >= (1 << (G::sub_bits - 1)) ? c - (1 << G::sub_bits) : c;
+    return SubFormat::decode(get_code(sub_codes_.data(), G::sub_bits, g));
   }
 
   const AlignedBuffer<super_type>& super_scales() const noexcept { return super_scales_; }
