@@ -27,10 +27,10 @@ void check_invariants(const Mat& x, const lb::PackedMatrix<Q, G>& q) {
   for (std::size_t r = 0; r < x.rows; ++r) {
     for (std::size_t c = 0; c < x.cols; ++c) {
       const int code = q.code(r, c);
-      out_of_range += code < Q::qmin || code > Q::qmax;
+      out_of_range += code < Q::mapping::qmin || code > Q::mapping::qmax;
       const lb::GroupParams p = q.params(r, c);
-      const float a = static_cast<float>(Q::qmin - p.zero_point) * p.scale;
-      const float b = static_cast<float>(Q::qmax - p.zero_point) * p.scale;
+      const float a = static_cast<float>(Q::mapping::qmin - p.zero_point) * p.scale;
+      const float b = static_cast<float>(Q::mapping::qmax - p.zero_point) * p.scale;
       const float err = std::fabs(x(r, c) - d(r, c));
       const float step = std::fabs(p.scale);
       const float slack = 1e-6f * std::fabs(x(r, c)) + 1e-30f;
@@ -55,7 +55,7 @@ template <class Q, class G>
 Mat grid_matrix(std::size_t rows, std::size_t cols, std::mt19937& rng) {
   Mat x(rows, cols);
   const auto grid = lb::group_grid<G>(rows, cols);
-  std::uniform_int_distribution<int> code(Q::qmin, Q::qmax), zpd(Q::qmin, Q::qmax), ed(-6, 3);
+  std::uniform_int_distribution<int> code(Q::mapping::qmin, Q::mapping::qmax), zpd(Q::mapping::qmin, Q::mapping::qmax), ed(-6, 3);
   auto fill_group = [&](std::size_t gr, std::size_t gc, float s) {
     const int zp = Q::has_zero_point ? zpd(rng) : 0;
     const lb::GroupBounds b = lb::group_bounds(grid, gr, gc, rows, cols);
@@ -65,8 +65,8 @@ Mat grid_matrix(std::size_t rows, std::size_t cols, std::mt19937& rng) {
         // The first two elements carry the extremes that pin the scale: for symmetric-full the
         // most negative code; otherwise qmax and (affine) qmin.
         int q = code(rng);
-        if (k == 0) q = Q::mapping::signed_scale ? Q::qmin : Q::qmax;
-        if (k == 1 && Q::has_zero_point) q = Q::qmin;
+        if (k == 0) q = Q::mapping::signed_scale ? Q::mapping::qmin : Q::mapping::qmax;
+        if (k == 1 && Q::has_zero_point) q = Q::mapping::qmin;
         x(r, c) = static_cast<float>(q - zp) * s;
       }
   };

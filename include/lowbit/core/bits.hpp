@@ -26,4 +26,12 @@ constexpr int pow2_floor(int v) noexcept {
   return p;
 }
 
+/// Exactly 2^k as a double, |k| < 1023 (constexpr, unlike std::ldexp).
+constexpr double exp2i(int k) noexcept {
+  double p = 1.0;
+  for (; k > 0; --k) p *= 2.0;
+  for (; k < 0; ++k) p *= 0.5;
+  return p;
+}
+
 LOWBIT_END_NAMESPACE

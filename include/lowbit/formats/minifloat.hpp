@@ -15,6 +15,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <string>
 
 #include "lowbit/core/bits.hpp"
 #include "lowbit/version.hpp"
@@ -23,15 +24,6 @@ LOWBIT_BEGIN_NAMESPACE
 
 enum class Specials { kNone, kIeee, kNanOnly };
 enum class Overflow { kSaturate, kNonSaturating };
-
-namespace detail {
-constexpr double exp2i(int k) noexcept {  // exact 2^k for |k| < 1023
-  double p = 1.0;
-  for (; k > 0; --k) p *= 2.0;
-  for (; k < 0; ++k) p *= 0.5;
-  return p;
-}
-}  // namespace detail
 
 /// \tparam kExp, kMan   exponent and mantissa bits
 /// \tparam kSpecials    which codes are Inf/NaN
@@ -46,6 +38,8 @@ struct MiniFloat {
   static_assert(kSpecials != Specials::kIeee || kExp >= 2, "MiniFloat: IEEE specials need at least 2 exponent bits");
 
   static constexpr int bits = kSigned + kExp + kMan;
+  static inline const std::string name =
+      std::string(kSigned ? "" : "u") + "e" + std::to_string(kExp) + "m" + std::to_string(kMan);
   static constexpr int exp_bits = kExp, man_bits = kMan, bias = kBias;
   static constexpr bool is_integer = false;
   static constexpr bool is_signed = kSigned;
@@ -74,8 +68,8 @@ struct MiniFloat {
     if (is_nan_code(c)) return std::numeric_limits<float>::quiet_NaN();
     if (is_inf_code(c)) return static_cast<float>(sign) * std::numeric_limits<float>::infinity();
     const int e = (c >> kMan) & kExpMask, m = c & kManMask;
-    if (e == 0 && kSubnormals) return static_cast<float>(sign * m * detail::exp2i(1 - kBias - kMan));
-    return static_cast<float>(sign * ((1 << kMan) + m) * detail::exp2i(e - kBias - kMan));
+    if (e == 0 && kSubnormals) return static_cast<float>(sign * m * exp2i(1 - kBias - kMan));
+    return static_cast<float>(sign * ((1 << kMan) + m) * exp2i(e - kBias - kMan));
   }
 
   /// The largest finite code (positive) and its value.
@@ -104,15 +98,15 @@ struct MiniFloat {
     int e2 = 0;
     std::frexp(a, &e2);                       // a = f * 2^e2, f in [0.5, 1)
     const int e = std::max(e2 - 1, kEmin);    // binade of a, or the subnormal one
-    const double q = detail::exp2i(e - kMan);  // spacing of values there
+    const double q = exp2i(e - kMan);  // spacing of values there
     const double r = std::nearbyint(a / q) * q;  // RNE; exact in double (a has 24 bits)
     if (r > static_cast<double>(max_value)) return overflow();
     // +-0; a format without zero (E8M0) clamps to its smallest value, code 0
-    if (r == 0.0 || (!kSubnormals && r < detail::exp2i(kEmin))) return sign;
+    if (r == 0.0 || (!kSubnormals && r < exp2i(kEmin))) return sign;
     int re = 0;
     const double rf = std::frexp(r, &re);  // r = rf * 2^re
     if (kSubnormals && re - 1 < kEmin) {   // below the smallest normal: subnormal code
-      return static_cast<std::uint8_t>(sign | static_cast<int>(r / detail::exp2i(kEmin - kMan)));
+      return static_cast<std::uint8_t>(sign | static_cast<int>(r / exp2i(kEmin - kMan)));
     }
     const int biased = re - 1 + kBias;
     const int m = static_cast<int>((rf * 2.0 - 1.0) * (1 << kMan));

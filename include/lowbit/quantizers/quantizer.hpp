@@ -20,14 +20,15 @@ struct QuantizeOptions {
   std::uint64_t seed = 0;  ///< seed of stochastic rounding (ignored by other rounding modes)
 };
 
-/// \tparam Mapping   Symmetric<B, ...> or Affine<B>: code format and range -> (scale, zero point)
+/// \tparam Mapping   Symmetric<B, ...>, Affine<B>, Scaled<F> or MxScaled<F>: code format, range ->
+///                   (scale, zero point), and encode/decode
 /// \tparam Estimator MinMax, MseSearch<...> or Percentile<...>: a group's values -> clip range
 /// \tparam Scale     F32Scale, F16Scale or BF16Scale: how each group's scale is stored
 /// \tparam Round     NearestEven, NearestAway, TowardZero or Stochastic
 ///
-/// encode: code = clamp(Round(x / scale) + zero_point, qmin, qmax); scale 0 gives the zero
-/// point (an all-zero group: no division). decode: (code - zero_point) * scale.
-/// Codes are always computed with the stored (rounded) scale, so decode inverts encode exactly
+/// encode/decode are the mapping's (integer: code = clamp(Round(x / scale) + zero_point), value
+/// formats: the grid point nearest x / scale); scale 0 (an all-zero group) encodes 0 without a
+/// division. Codes are always computed with the stored (rounded) scale, so decode inverts encode exactly
 /// on grid values.
 template <class Mapping, class Estimator = MinMax, ScaleStorage Scale = F32Scale,
           RoundingPolicy Round = NearestEven>
@@ -38,9 +39,9 @@ struct Quantizer {
   using scale_storage = Scale;
   using rounding = Round;
   static constexpr int bits = format::bits;
-  static constexpr int qmin = Mapping::qmin;
-  static constexpr int qmax = Mapping::qmax;
   static constexpr bool has_zero_point = Mapping::has_zero_point;
+  /// Whether NaN/Inf input is defined by the format's spec (OCP MX) instead of rejected.
+  static constexpr bool accepts_non_finite = requires { requires Mapping::accepts_non_finite; };
 
   static std::string name() {
     std::string n = Mapping::name() + Estimator::name();
@@ -59,15 +60,9 @@ struct Quantizer {
 
   template <RoundingPolicy R = Round>
   static std::uint8_t encode(float x, GroupParams p, RoundKey key) noexcept {
-    const float v = p.scale != 0.0f ? x / p.scale : 0.0f;
-    float q = R::apply(v, key) + static_cast<float>(p.zero_point);
-    q = std::clamp(q, static_cast<float>(qmin), static_cast<float>(qmax));  // before the int cast: v may be Inf
-    return format::encode(static_cast<int>(q));
+    return Mapping::template encode<R>(x, p, key);
   }
-
-  static float decode(std::uint8_t raw, GroupParams p) noexcept {
-    return static_cast<float>(format::decode(raw) - p.zero_point) * p.scale;
-  }
+  static float decode(std::uint8_t raw, GroupParams p) noexcept { return Mapping::decode(raw, p); }
 };
 
 template <class Q>

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <limits>
 #include <span>
@@ -16,13 +17,37 @@
 
 LOWBIT_BEGIN_NAMESPACE
 
-/// The group's minimum and maximum: plain absmax (symmetric) or min/max (affine).
+/// The group's minimum and maximum: plain absmax (symmetric) or min/max (affine). A NaN
+/// anywhere in the group gives {NaN, NaN} (only formats that accept non-finite input see one).
 struct MinMax {
   static std::string name() { return ""; }
   template <class Q>
   static Range fit(std::span<const float> x) noexcept {
-    const auto [lo, hi] = std::minmax_element(x.begin(), x.end());
-    return {*lo, *hi};
+    Range r{x[0], x[0]};
+    bool nan = false;
+    for (float v : x) {
+      nan = nan || v != v;
+      r.lo = std::min(r.lo, v);
+      r.hi = std::max(r.hi, v);
+    }
+    if (nan) r.lo = r.hi = std::numeric_limits<float>::quiet_NaN();
+    return r;
+  }
+};
+
+/// The mean absolute value m as the range [-m, m], floored at kFloorNum / kFloorDen when the
+/// group is not all zero: BitNet b1.58's absmean (floor 1e-5) for ternary weights, XNOR-Net's
+/// alpha for binary ones. With a mapping whose max value is 1, the scale is m itself.
+template <int kFloorNum = 0, int kFloorDen = 1>
+struct AbsMean {
+  static std::string name() { return "+absmean"; }
+  template <class Q>
+  static Range fit(std::span<const float> x) noexcept {
+    double sum = 0.0;
+    for (float v : x) sum += std::fabs(static_cast<double>(v));
+    float m = static_cast<float>(sum / static_cast<double>(x.size()));
+    if (sum > 0.0) m = std::max(m, static_cast<float>(kFloorNum) / static_cast<float>(kFloorDen));
+    return {-m, m};
   }
 };
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "lowbit/core/half.hpp"
+#include "lowbit/formats/minifloat.hpp"
 
 LOWBIT_BEGIN_NAMESPACE
 
@@ -32,6 +33,27 @@ struct BF16Scale {
   static constexpr float kMax = 0x1.FEp127f;
   static storage_type encode(float s) noexcept { return f32_to_bf16_bits(std::clamp(s, -kMax, kMax)); }
   static float decode(storage_type s) noexcept { return bf16_bits_to_f32(s); }
+};
+
+/// OCP MX shared scale: E8M0, exact for the powers of two 2^-127 .. 2^127 the MX rule produces;
+/// NaN is code 0xFF.
+struct E8M0Scale {
+  using storage_type = std::uint8_t;
+  static constexpr const char* name = "e8m0";
+  static constexpr bool power_of_two = true;
+  static storage_type encode(float s) noexcept { return UE8M0::encode(s); }
+  static float decode(storage_type s) noexcept { return UE8M0::decode(s); }
+};
+
+/// NVFP4 block scale: unsigned E4M3, round to nearest even, clamped to [2^-9, 448] (the smallest
+/// subnormal up to the largest normal), so a stored scale is never 0, Inf or NaN.
+struct UE4M3Scale {
+  using storage_type = std::uint8_t;
+  static constexpr const char* name = "ue4m3";
+  static storage_type encode(float s) noexcept {
+    return UE4M3::encode(std::clamp(s, UE4M3::min_value, UE4M3::max_value));
+  }
+  static float decode(storage_type s) noexcept { return UE4M3::decode(s); }
 };
 
 template <class S>

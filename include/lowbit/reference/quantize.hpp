@@ -51,11 +51,12 @@ void encode_group(MatrixView<const float> x, PackedMatrix<Q, G, L>& m, std::size
 namespace ref {
 
 /// Quantizes x with quantizer Q at granularity G.
-/// Errors (argument_error): a non-finite element; a ragged row under a Tail::kReject policy.
+/// Errors (argument_error): a non-finite element (unless Q's format defines NaN/Inf input, as OCP
+/// MX does); a ragged row under a Tail::kReject policy.
 /// An empty x (rows or cols 0) gives an empty PackedMatrix.
 template <QuantizerPolicy Q, GranularityPolicy G, class L = SoaPlanes>
 PackedMatrix<Q, G, L> quantize(MatrixView<const float> x, const QuantizeOptions& opt = {}) {
-  detail::check_finite(x);
+  if constexpr (!Q::accepts_non_finite) detail::check_finite(x);
   G::validate(x.rows, x.cols);
   PackedMatrix<Q, G, L> m(x.rows, x.cols);
   const GroupGrid grid = m.grid();

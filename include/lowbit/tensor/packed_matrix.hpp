@@ -25,7 +25,14 @@ LOWBIT_BEGIN_NAMESPACE
 /// \tparam Layout SoaPlanes (the only layout so far; the slot is where AoS GGUF blocks go)
 template <QuantizerPolicy Q, GranularityPolicy G, class Layout = SoaPlanes>
 class PackedMatrix {
-  static_assert(std::is_same_v<Layout, SoaPlanes>, "PackedMatrix: only the SoaPlanes layout is implemented");
+  static_assert(std::is_same_v<Layout, SoaPlanes>,
+                "PackedMatrix: only the SoaPlanes layout; GGUF's AoS blocks are schemes::BlockMatrix");
+  static_assert(!(TwoLevelGranularity<G> && Q::accepts_non_finite),
+                "PackedMatrix: OCP MX scales are per-block powers of two; they do not compose with SuperBlock's "
+                "quantized sub-scales (use Blockwise<32>)");
+  static_assert(!TwoLevelGranularity<G> || sizeof(typename Q::scale_storage::storage_type) >= 2,
+                "PackedMatrix: SuperBlock stores the sub-scales itself, as integer codes against its SuperScale; "
+                "an 8-bit minifloat scale storage (E8M0, UE4M3) has no meaning there");
 
  public:
   using quantizer = Q;
@@ -38,7 +45,7 @@ class PackedMatrix {
    public:
     RowView(const PackedMatrix& m, std::size_t r) noexcept : m_(&m), r_(r) {}
     std::size_t size() const noexcept { return m_->cols(); }
-    int code(std::size_t c) const { return m_->code(r_, c); }
+    auto code(std::size_t c) const { return m_->code(r_, c); }
     float value(std::size_t c) const { return m_->value(r_, c); }
     /// Decodes the row into out[0, cols).
     void dequantize(std::span<float> out) const {
@@ -91,7 +98,7 @@ class PackedMatrix {
 
   // -- checked access: argument_error on an index out of range --------------------------------
   /// The integer code of element (r, c) (signed for Int<B>, unsigned for UInt<B>).
-  int code(std::size_t r, std::size_t c) const {
+  auto code(std::size_t r, std::size_t c) const {
     check_index(r, c);
     return Q::format::decode(raw_code(r, c));
   }
