@@ -5,6 +5,7 @@
 #include <cstddef>
 
 #include "lowbit/reference/quantize.hpp"
+#include "lowbit/schemes/scheme.hpp"
 
 LOWBIT_BEGIN_NAMESPACE
 
@@ -30,6 +31,24 @@ void dequantize(const PackedMatrix<Q, G, L>& m, MatrixView<float> out) {
 template <class Q, class G, class L>
 void dequantize(const PackedMatrix<Q, G, L>& m, float* out, Order order = Order::kRowMajor, std::size_t ld = 0) {
   ref::dequantize(m, make_view(out, m.rows(), m.cols(), order, ld));
+}
+
+/// Quantizes x with a named scheme (MXFP4, GGUF Q4_K, NVFP4, ...): lowbit::quantize<MXFP4>(x).
+template <SchemePolicy S>
+typename S::matrix quantize(MatrixView<const float> x, const QuantizeOptions& opt = {}) {
+  return S::quantize(x, opt);
+}
+template <SchemePolicy S>
+typename S::matrix quantize(const float* data, std::size_t rows, std::size_t cols, Order order = Order::kRowMajor,
+                            std::size_t ld = 0, const QuantizeOptions& opt = {}) {
+  return S::quantize(make_view(data, rows, cols, order, ld), opt);
+}
+
+/// Decodes a scheme's own matrix type (GGUF blocks, NVFP4, bitsandbytes NF4) into out.
+template <class M>
+  requires requires(const M& m, MatrixView<float> v) { m.dequantize(v); }
+void dequantize(const M& m, MatrixView<float> out) {
+  m.dequantize(out);
 }
 
 LOWBIT_END_NAMESPACE

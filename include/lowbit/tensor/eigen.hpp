@@ -46,6 +46,22 @@ PackedMatrix<Q, G, L> quantize(const Eigen::DenseBase<Derived>& x, const Quantiz
   return detail::with_view(x, [&](MatrixView<const float> v) { return ref::quantize<Q, G, L>(v, opt); });
 }
 
+/// Quantizes an Eigen matrix with a named scheme: lowbit::quantize<MXFP4>(W).
+template <class S, class Derived>
+  requires requires(MatrixView<const float> v) { S::quantize(v, QuantizeOptions{}); }
+auto quantize(const Eigen::DenseBase<Derived>& x, const QuantizeOptions& opt = {}) {
+  return detail::with_view(x, [&](MatrixView<const float> v) { return S::quantize(v, opt); });
+}
+
+/// Decodes a scheme's own matrix type (one with a member dequantize(MatrixView<float>)).
+template <class M = Eigen::MatrixXf, class T>
+  requires requires(const T& t, MatrixView<float> v) { t.dequantize(v); }
+M dequantize(const T& t) {
+  M out(static_cast<Eigen::Index>(t.rows()), static_cast<Eigen::Index>(t.cols()));
+  t.dequantize(detail::mutable_view(out));
+  return out;
+}
+
 /// Decodes into a new Eigen matrix (column-major MatrixXf unless another type is asked for).
 template <class M = Eigen::MatrixXf, class Q, class G, class L>
 M dequantize(const PackedMatrix<Q, G, L>& m) {
