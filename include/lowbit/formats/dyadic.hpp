@@ -35,8 +35,8 @@ struct Dyadic {
   double to_real() const noexcept { return std::ldexp(static_cast<double>(multiplier), shift - 31); }
 
   /// round(x * value) with gemmlowp's double rounding (TFLite MultiplyByQuantizedMultiplier):
-  /// a saturating rounding doubling high multiply, then a rounding shift right; both round
-  /// half away from zero.
+  /// a saturating rounding doubling high multiply, then a rounding shift right (half away from
+  /// zero). x is shifted left with saturation where TFLite's plain shift would overflow.
   constexpr std::int32_t apply(std::int32_t x) const noexcept {
     const int left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
     return fixedpoint::rounding_divide_by_pot(

@@ -49,8 +49,9 @@ struct Fixed {
 /// gemmlowp / TFLite fixed-point primitives (fixedpoint.h), bit-exact.
 namespace fixedpoint {
 
-/// round(a * b / 2^31), ties away from zero, saturating the one overflow case
-/// (INT32_MIN * INT32_MIN); ARM's VQRDMULH.
+/// a * b / 2^31 rounded to nearest, saturating the one overflow case (INT32_MIN * INT32_MIN);
+/// ARM's VQRDMULH. Ties: positive ones round up, negative ones toward zero (the nudge for a
+/// negative product is 1 - 2^30, then C division truncates).
 constexpr std::int32_t saturating_rounding_doubling_high_mul(std::int32_t a, std::int32_t b) noexcept {
   const bool overflow = a == b && a == std::numeric_limits<std::int32_t>::min();
   const std::int64_t ab = static_cast<std::int64_t>(a) * b;
