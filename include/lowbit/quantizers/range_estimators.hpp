@@ -43,6 +43,7 @@ struct AbsMean {
   static std::string name() { return "+absmean"; }
   template <class Q>
   static Range fit(std::span<const float> x) noexcept {
+    static_assert(!Q::has_zero_point, "AbsMean fits symmetric mappings only (ternary, binary, symmetric integers)");
     double sum = 0.0;
     for (float v : x) sum += std::fabs(static_cast<double>(v));
     float m = static_cast<float>(sum / static_cast<double>(x.size()));
