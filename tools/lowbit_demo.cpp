@@ -67,6 +67,72 @@ Row evaluate(const demo::Mlp& m, const demo::Split& test) {
 template <class Q, class G>
 struct C {};
 
+/// A named scheme S: rows are zero-padded to a multiple of kPad (GGUF blocks do not pad) and
+/// bits/weight counts the padding against the real weights.
+template <class S, std::size_t kPad = 1>
+struct N {
+  const char* scheme;
+  const char* granularity;
+};
+
+RowMatrix padded(const RowMatrix& w, std::size_t pad) {
+  const auto cols = static_cast<Eigen::Index>((static_cast<std::size_t>(w.cols()) + pad - 1) / pad * pad);
+  RowMatrix p = RowMatrix::Zero(w.rows(), cols);
+  p.leftCols(w.cols()) = w;
+  return p;
+}
+
+template <class S, std::size_t kPad>
+Row evaluate(N<S, kPad> n, const demo::Mlp& m, const demo::Split& test) {
+  const RowMatrix p1 = padded(m.w1, kPad), p2 = padded(m.w2, kPad);
+  const auto q1 = lb::quantize<S>(p1), q2 = lb::quantize<S>(p2);
+  const RowMatrix d1 = lb::dequantize<RowMatrix>(q1).leftCols(m.w1.cols());
+  const RowMatrix d2 = lb::dequantize<RowMatrix>(q2).leftCols(m.w2.cols());
+  const auto sums = lb::metrics::error_sums(view(m.w1), view(d1)) + lb::metrics::error_sums(view(m.w2), view(d2));
+  const double weights = static_cast<double>(m.w1.size() + m.w2.size());
+  const double in_bytes = static_cast<double>(p1.size()) * sizeof(float);
+  RowMatrix out(p1.rows(), p1.cols());
+  const double tq = seconds_per_call([&] { auto q = lb::quantize<S>(p1); });
+  const double td = seconds_per_call([&] { lb::dequantize(q1, lb::make_view(out.data(), q1.rows(), q1.cols())); });
+  return {n.scheme, n.granularity, static_cast<double>(q1.bytes() + q2.bytes()) * 8 / weights, lb::metrics::rmse(sums),
+          lb::metrics::sqnr_db(sums), lb::metrics::max_abs(sums), demo::accuracy(test, d1, d2, m),
+          in_bytes / tq * 1e-9, in_bytes / td * 1e-9};
+}
+
+template <class Q>
+using F16Blocks = lb::Quantizer<typename Q::mapping, lb::MinMax, lb::F16Scale>;
+
+using Formats = std::tuple<
+    C<lb::Fp8E4M3, lb::PerChannel>, C<lb::Fp8E5M2, lb::PerChannel>, C<F16Blocks<lb::Fp6E3M2>, lb::Blockwise<32>>,
+    C<F16Blocks<lb::Fp6E2M3>, lb::Blockwise<32>>, C<F16Blocks<lb::Fp4E2M1>, lb::Blockwise<32>>,
+    C<lb::ScaledQ<lb::E2M1, lb::MinMax, lb::F16Scale, lb::Stochastic>, lb::Blockwise<32>>,
+    C<lb::Fp4E2M1, lb::SuperBlock<256, 32>>, C<F16Blocks<lb::Nf4>, lb::Blockwise<64>>,
+    C<F16Blocks<lb::BnbFp4>, lb::Blockwise<64>>, C<F16Blocks<lb::Iq4Nl>, lb::Blockwise<32>>,
+    C<F16Blocks<lb::PowerOfTwo<4>>, lb::Blockwise<32>>, C<F16Blocks<lb::SumOfPowersOfTwo<5>>, lb::Blockwise<32>>,
+    C<lb::FixedQ<1, 6>, lb::PerChannel>, C<lb::TernaryAbsMean<>, lb::PerChannel>,
+    C<lb::TernaryAbsMean<lb::F16Scale>, lb::Blockwise<64>>, C<lb::BinaryAbsMean<>, lb::PerChannel>>;
+
+namespace gg = lb::gguf;
+using Schemes = std::tuple<
+    N<lb::MXFP8_E4M3>, N<lb::MXFP8_E5M2>, N<lb::MXFP6_E3M2>, N<lb::MXFP6_E2M3>, N<lb::MXFP4>, N<lb::MXINT8>,
+    N<lb::NVFP4>, N<lb::NVFP4_1L>, N<lb::BnbNF4, 64>, N<lb::BitNetWeights>, N<lb::XnorWeights>,
+    N<gg::Q4_0Scheme, 32>, N<gg::Q4_1Scheme, 32>, N<gg::Q5_0Scheme, 32>, N<gg::Q5_1Scheme, 32>, N<gg::Q8_0Scheme, 32>,
+    N<gg::Q8_1Scheme, 32>, N<gg::Q2_KScheme, 256>, N<gg::Q3_KScheme, 256>, N<gg::Q4_KScheme, 256>,
+    N<gg::Q5_KScheme, 256>, N<gg::Q6_KScheme, 256>, N<gg::Q8_KScheme, 256>, N<gg::TQ1_0Scheme, 256>,
+    N<gg::TQ2_0Scheme, 256>, N<gg::IQ4_NLScheme, 32>, N<gg::MXFP4Scheme, 32>>;
+
+const Schemes kSchemes{
+    {"MXFP8 E4M3", "mx block32"}, {"MXFP8 E5M2", "mx block32"}, {"MXFP6 E3M2", "mx block32"},
+    {"MXFP6 E2M3", "mx block32"}, {"MXFP4", "mx block32"},      {"MXINT8", "mx block32"},
+    {"NVFP4", "block16+tensor"}, {"NVFP4 single-level", "block16"}, {"bnb NF4 double-quant", "block64/256"},
+    {"BitNet b1.58 ternary", "per-tensor"}, {"XNOR binary", "per-row"},
+    {"gguf q4_0", "block32 (AoS)"}, {"gguf q4_1", "block32 (AoS)"}, {"gguf q5_0", "block32 (AoS)"},
+    {"gguf q5_1", "block32 (AoS)"}, {"gguf q8_0", "block32 (AoS)"}, {"gguf q8_1", "block32 (AoS)"},
+    {"gguf q2_K", "super256 (AoS)"}, {"gguf q3_K", "super256 (AoS)"}, {"gguf q4_K", "super256 (AoS)"},
+    {"gguf q5_K", "super256 (AoS)"}, {"gguf q6_K", "super256 (AoS)"}, {"gguf q8_K", "super256 (AoS)"},
+    {"gguf tq1_0", "super256 (AoS)"}, {"gguf tq2_0", "super256 (AoS)"}, {"gguf iq4_nl", "block32 (AoS)"},
+    {"gguf mxfp4", "block32 (AoS)"}};
+
 // f16 scales for blocks (what GGUF/GPTQ store); f32 for the few per-tensor/per-channel scales.
 template <int B, template <int, class, class, class> class Q>
 using IntRows = std::tuple<C<Q<B, lb::MinMax, lb::F32Scale, lb::NearestEven>, lb::PerTensor>,
@@ -91,8 +157,8 @@ Row evaluate(C<Q, G>, const demo::Mlp& m, const demo::Split& test) {
 }
 
 template <class... Cs>
-void run_all(std::tuple<Cs...>, const demo::Mlp& m, const demo::Split& test, std::vector<Row>& rows) {
-  (rows.push_back(evaluate(Cs{}, m, test)), ...);
+void run_all(const std::tuple<Cs...>& cs, const demo::Mlp& m, const demo::Split& test, std::vector<Row>& rows) {
+  std::apply([&](const auto&... c) { (rows.push_back(evaluate(c, m, test)), ...); }, cs);
 }
 
 void print(const std::vector<Row>& rows, bool csv) {
@@ -150,10 +216,13 @@ int main(int argc, char** argv) try {
   run_all(IntRows<2, lb::IntSym>{}, m, test, rows);
   run_all(IntRows<2, lb::IntAffine>{}, m, test, rows);
   run_all(Variants{}, m, test, rows);
+  run_all(Formats{}, m, test, rows);
+  run_all(kSchemes, m, test, rows);
   print(rows, csv);
   if (!csv)
     std::printf("\nRMSE/SQNR/max|err| over both weight matrices; accuracy on the 10000 test images with quantized "
-                "weights (f32 biases); throughput on the 256x784 layer, f32 bytes in (quantize) / out (dequantize), "
+                "weights (f32 biases); GGUF and bnb rows are zero-padded to their block (784 -> 800 / 1024 / 832 "
+                "columns) and bits/w counts that padding; throughput on the 256x784 layer, f32 bytes in (quantize) / out (dequantize), "
                 "reference path, 1 thread; fp32 row: memcpy.\n");
   return 0;
 } catch (const std::exception& e) {
