@@ -115,7 +115,8 @@ using Formats = std::tuple<
 namespace gg = lb::gguf;
 using Schemes = std::tuple<
     N<lb::MXFP8_E4M3>, N<lb::MXFP8_E5M2>, N<lb::MXFP6_E3M2>, N<lb::MXFP6_E2M3>, N<lb::MXFP4>, N<lb::MXINT8>,
-    N<lb::NVFP4>, N<lb::NVFP4_1L>, N<lb::BnbNF4, 64>, N<lb::BitNetWeights>, N<lb::XnorWeights>,
+    N<lb::NVFP4>, N<lb::NVFP4_1L>, N<lb::BnbNF4, 64>, N<lb::KMeans<4, false>>, N<lb::KMeans<4, true>>,
+    N<lb::KMeans<2, true>>, N<lb::BitNetWeights>, N<lb::XnorWeights>,
     N<gg::Q4_0Scheme, 32>, N<gg::Q4_1Scheme, 32>, N<gg::Q5_0Scheme, 32>, N<gg::Q5_1Scheme, 32>, N<gg::Q8_0Scheme, 32>,
     N<gg::Q8_1Scheme, 32>, N<gg::Q2_KScheme, 256>, N<gg::Q3_KScheme, 256>, N<gg::Q4_KScheme, 256>,
     N<gg::Q5_KScheme, 256>, N<gg::Q6_KScheme, 256>, N<gg::Q8_KScheme, 256>, N<gg::TQ1_0Scheme, 256>,
@@ -125,6 +126,7 @@ const Schemes kSchemes{
     {"MXFP8 E4M3", "mx block32"}, {"MXFP8 E5M2", "mx block32"}, {"MXFP6 E3M2", "mx block32"},
     {"MXFP6 E2M3", "mx block32"}, {"MXFP4", "mx block32"},      {"MXINT8", "mx block32"},
     {"NVFP4", "block16+tensor"}, {"NVFP4 single-level", "block16"}, {"bnb NF4 double-quant", "block64/256"},
+    {"k-means 16 centroids", "per-tensor"}, {"k-means 16 centroids", "per-row"}, {"k-means 4 centroids", "per-row"},
     {"BitNet b1.58 ternary", "per-tensor"}, {"XNOR binary", "per-row"},
     {"gguf q4_0", "block32 (AoS)"}, {"gguf q4_1", "block32 (AoS)"}, {"gguf q5_0", "block32 (AoS)"},
     {"gguf q5_1", "block32 (AoS)"}, {"gguf q8_0", "block32 (AoS)"}, {"gguf q8_1", "block32 (AoS)"},

@@ -20,6 +20,7 @@
 #include "lowbit/formats/ternary.hpp"
 #include "lowbit/formats/value_grid.hpp"
 #include "lowbit/quantizers/aliases.hpp"
+#include "lowbit/quantizers/kmeans.hpp"
 #include "lowbit/quantizers/mapping.hpp"
 #include "lowbit/quantizers/quantizer.hpp"
 #include "lowbit/quantizers/range_estimators.hpp"

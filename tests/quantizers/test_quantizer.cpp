@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "lowbit/quantizers/aliases.hpp"
+#include "lowbit/quantizers/kmeans.hpp"
 
 namespace lb = lowbit;
 
@@ -95,4 +96,34 @@ TEST_CASE("quantizer names say what they are", "[quantizers]") {
   CHECK(lb::Int4Sym::name() == "int4 sym");
   CHECK(lb::IntAffine<3, lb::MseSearch<>, lb::F16Scale, lb::Stochastic>::name() == "uint3 affine+mse/f16/stochastic");
   CHECK(lb::IntSymFull<8, lb::Percentile<999, 1000>>::name() == "int8 sym-full+p99.90");
+}
+
+TEST_CASE("k-means codebooks: exact on clustered data, deterministic per seed", "[quantizers][kmeans]") {
+  std::vector<float> x;
+  const float centres[4] = {-2.0f, -0.5f, 0.25f, 3.0f};
+  for (int i = 0; i < 400; ++i) x.push_back(centres[i % 4]);
+  const auto m = lb::CodebookMatrix<2>::quantize(lb::make_view(x.data(), 4, 100), false, 1);
+  std::vector<float> y(x.size());
+  m.dequantize(lb::make_view(y.data(), 4, 100));
+  CHECK(y == x);  // four clusters, four centroids: exact
+  CHECK(std::vector<float>(m.table(0), m.table(0) + 4) == std::vector<float>(centres, centres + 4));
+  // noisy data: per-row tables beat one table; the same seed gives the same bytes
+  std::vector<float> w(8 * 64);
+  for (std::size_t i = 0; i < w.size(); ++i) w[i] = std::sin(1.7f * static_cast<float>(i)) * static_cast<float>(1 + i / 64);
+  const auto a = lb::CodebookMatrix<3>::quantize(lb::make_view(w.data(), 8, 64), true, 7);
+  const auto b = lb::CodebookMatrix<3>::quantize(lb::make_view(w.data(), 8, 64), true, 7);
+  const auto t = lb::CodebookMatrix<3>::quantize(lb::make_view(w.data(), 8, 64), false, 7);
+  auto err = [&](const auto& q) {
+    std::vector<float> d(w.size());
+    q.dequantize(lb::make_view(d.data(), 8, 64));
+    double e = 0;
+    for (std::size_t i = 0; i < w.size(); ++i) e += (d[i] - w[i]) * (d[i] - w[i]);
+    return e;
+  };
+  CHECK(err(a) == err(b));
+  for (std::size_t r = 0; r < 8; ++r)
+    for (std::size_t c = 0; c < 64; ++c) CHECK(a.code(r, c) == b.code(r, c));
+  CHECK(err(a) < err(t));
+  std::vector<float> nan(4, std::nanf(""));
+  CHECK_THROWS_AS(lb::CodebookMatrix<2>::quantize(lb::make_view(nan.data(), 1, 4), false, 0), lb::argument_error);
 }
