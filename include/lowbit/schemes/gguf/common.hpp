@@ -62,14 +62,8 @@ inline float signed_absmax(const float* x, std::size_t n, float* amax_out = null
 /// ggml make_qx_quants: signed levels L in [0, 2*nmax) around nmax, scale by weighted least
 /// squares over 19 trial scales. rmse_type 1 with weights x^2 when qw is null.
 inline float make_qx_quants(int n, int nmax, const float* x, std::int8_t* L, int rmse_type, const float* qw) noexcept {
-  float max = 0.0f, amax = 0.0f;
-  for (int i = 0; i < n; ++i) {
-    const float ax = std::fabs(x[i]);
-    if (ax > amax) {
-      amax = ax;
-      max = x[i];
-    }
-  }
+  float amax = 0.0f;
+  const float max = signed_absmax(x, static_cast<std::size_t>(n), &amax);
   if (amax < kGroupMaxEps) {
     std::fill(L, L + n, std::int8_t{0});
     return 0.0f;
@@ -123,14 +117,8 @@ inline float make_qx_quants(int n, int nmax, const float* x, std::int8_t* L, int
 
 /// ggml make_q3_quants (do_rmse): levels in [-nmax, nmax), coordinate descent with weights x^2.
 inline float make_q3_quants(int n, int nmax, const float* x, std::int8_t* L) noexcept {
-  float max = 0.0f, amax = 0.0f;
-  for (int i = 0; i < n; ++i) {
-    const float ax = std::fabs(x[i]);
-    if (ax > amax) {
-      amax = ax;
-      max = x[i];
-    }
-  }
+  float amax = 0.0f;
+  const float max = signed_absmax(x, static_cast<std::size_t>(n), &amax);
   if (amax < kGroupMaxEps) {
     std::fill(L, L + n, std::int8_t{0});
     return 0.0f;

@@ -28,6 +28,10 @@ inline void pack_high_bits(const std::uint8_t* q, std::uint8_t* qh) noexcept {
   for (std::size_t j = 0; j < kQK; ++j) h |= static_cast<std::uint32_t>((q[j] >> 4) & 1) << j;
   for (int b = 0; b < 4; ++b) qh[b] = static_cast<std::uint8_t>(h >> (8 * b));
 }
+/// Low nibble of element j under the split-half order (Q4_0, Q5_0, IQ4_NL, MXFP4, ...).
+inline int nibble(const std::uint8_t* qs, std::size_t j) noexcept {
+  return j < kQK / 2 ? qs[j] & 0xF : qs[j - kQK / 2] >> 4;
+}
 inline int high_bit(const std::uint8_t* qh, std::size_t j) noexcept { return (qh[j / 8] >> (j % 8)) & 1; }
 }  // namespace detail
 
@@ -127,7 +131,7 @@ struct Q4_0 {
     detail::pack_nibbles(q, b.qs);
   }
   static int code(const Q4_0& b, std::size_t j) noexcept {
-    return (j < kQK / 2 ? b.qs[j] & 0xF : b.qs[j - kQK / 2] >> 4) - 8;
+    return detail::nibble(b.qs, j) - 8;
   }
   static void dequantize(const Q4_0& b, float* y) noexcept {
     const float d = from_f16(b.d);
@@ -148,7 +152,7 @@ struct Q4_1 {
     detail::pack_nibbles(q, b.qs);
   }
   static int code(const Q4_1& b, std::size_t j) noexcept {
-    return j < kQK / 2 ? b.qs[j] & 0xF : b.qs[j - kQK / 2] >> 4;
+    return detail::nibble(b.qs, j);
   }
   static void dequantize(const Q4_1& b, float* y) noexcept {
     const float d = from_f16(b.d), m = from_f16(b.m);
@@ -172,8 +176,7 @@ struct Q5_0 {
     detail::pack_high_bits(q, b.qh);
   }
   static int code(const Q5_0& b, std::size_t j) noexcept {
-    const int lo = j < kQK / 2 ? b.qs[j] & 0xF : b.qs[j - kQK / 2] >> 4;
-    return (lo | (detail::high_bit(b.qh, j) << 4)) - 16;
+    return (detail::nibble(b.qs, j) | (detail::high_bit(b.qh, j) << 4)) - 16;
   }
   static void dequantize(const Q5_0& b, float* y) noexcept {
     const float d = from_f16(b.d);
@@ -197,8 +200,7 @@ struct Q5_1 {
     detail::pack_high_bits(q, b.qh);
   }
   static int code(const Q5_1& b, std::size_t j) noexcept {
-    const int lo = j < kQK / 2 ? b.qs[j] & 0xF : b.qs[j - kQK / 2] >> 4;
-    return lo | (detail::high_bit(b.qh, j) << 4);
+    return detail::nibble(b.qs, j) | (detail::high_bit(b.qh, j) << 4);
   }
   static void dequantize(const Q5_1& b, float* y) noexcept {
     const float d = from_f16(b.d), m = from_f16(b.m);

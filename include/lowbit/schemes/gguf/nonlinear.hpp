@@ -59,8 +59,7 @@ struct IQ4_NL {
   static void dequantize(const IQ4_NL& b, float* y) noexcept {
     const float d = from_f16(b.d);
     for (std::size_t j = 0; j < kQK; ++j) {
-      const int c = j < kQK / 2 ? b.qs[j] & 0xF : b.qs[j - kQK / 2] >> 4;
-      y[j] = d * codebooks::IQ4NLTable::values[static_cast<std::size_t>(c)];
+      y[j] = d * codebooks::IQ4NLTable::values[static_cast<std::size_t>(detail::nibble(b.qs, j))];
     }
   }
 };
@@ -104,8 +103,7 @@ struct MXFP4 {
   static void dequantize(const MXFP4& b, float* y) noexcept {
     const float d = half_scale(b.e);
     for (std::size_t j = 0; j < kQK; ++j) {
-      const int c = j < kQK / 2 ? b.qs[j] & 0xF : b.qs[j - kQK / 2] >> 4;
-      y[j] = kValues[c] * d;
+      y[j] = kValues[detail::nibble(b.qs, j)] * d;
     }
   }
 };
