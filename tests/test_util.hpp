@@ -6,7 +6,7 @@
 #include <tuple>
 #include <vector>
 
-#include "lowbit/lowbit.hpp"
+#include "lowbit/portable.hpp"
 
 namespace lowbit_test {
 namespace lb = lowbit;

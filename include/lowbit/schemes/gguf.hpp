@@ -2,6 +2,7 @@
 #pragma once
 
 #include "lowbit/schemes/gguf/common.hpp"
+#include "lowbit/schemes/gguf/dot.hpp"
 #include "lowbit/schemes/gguf/k_quants.hpp"
 #include "lowbit/schemes/gguf/legacy.hpp"
 #include "lowbit/schemes/gguf/nonlinear.hpp"

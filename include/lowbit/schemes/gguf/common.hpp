@@ -10,6 +10,8 @@
 #include <cstring>
 #include <limits>
 #include <string>
+#include <type_traits>
+#include <vector>
 
 #include "lowbit/core/half.hpp"
 #include "lowbit/quantizers/quantizer.hpp"
@@ -230,6 +232,29 @@ inline void get_scale_min_k4(int j, const std::uint8_t* q, std::uint8_t& d, std:
   }
 }
 
+namespace detail {
+/// False when one of a block's scales overflowed its storage (ggml would write Inf).
+template <class Block>
+bool scales_finite(const Block& b) noexcept {
+  const auto finite = [](const auto& s) {
+    if constexpr (std::is_same_v<std::remove_cvref_t<decltype(s)>, std::uint16_t>) return (s & 0x7C00) != 0x7C00;
+    else return std::isfinite(s);
+  };
+  if constexpr (requires { b.d; }) {
+    bool ok = finite(b.d);
+    if constexpr (requires { b.m; }) ok = ok && finite(b.m);
+    if constexpr (requires { b.dmin; }) ok = ok && finite(b.dmin);
+    return ok;
+  } else {
+    float back[Block::kElems];
+    Block::dequantize(b, back);
+    for (float v : back)
+      if (!std::isfinite(v)) return false;
+    return true;
+  }
+}
+}  // namespace detail
+
 /// A GGUF block type as a named scheme: lowbit::quantize<gguf::Q4_K>(W) gives a BlockMatrix
 /// whose bytes are ggml's. Errors (argument_error): cols not a multiple of the block size (GGUF
 /// does not pad); a non-finite element; a block whose f16 scale would overflow (|x| too large
@@ -240,21 +265,32 @@ struct Scheme {
   using matrix = BlockMatrix<Block>;
   static std::string name() { return Block::name; }
   static matrix quantize(MatrixView<const float> x, const QuantizeOptions& = {}) {
+    return quantize_rows(x, [](const float* in, Block* out, std::size_t nb) {
+      for (std::size_t b = 0; b < nb; ++b) Block::quantize(in + b * Block::kElems, out[b]);
+    });
+  }
+  /// quantize() with the row quantizer `row(in, out_blocks, nb)` (the reference's or a SIMD
+  /// kernel's): the same validation, the same bytes.
+  template <class RowFn>
+  static matrix quantize_rows(MatrixView<const float> x, RowFn row) {
     matrix m(x.rows, x.cols);
-    float in[Block::kElems], back[Block::kElems];
-    for (std::size_t r = 0; r < x.rows; ++r)
-      for (std::size_t b = 0; b < m.blocks_per_row(); ++b) {
-        for (std::size_t j = 0; j < Block::kElems; ++j) {
-          in[j] = x(r, b * Block::kElems + j);
-          LOWBIT_CHECK(std::isfinite(in[j]), "input: element (", r, ", ", b * Block::kElems + j, ") is ", in[j],
+    std::vector<float> buf(x.col_stride == 1 ? 0 : x.cols);
+    for (std::size_t r = 0; r < x.rows; ++r) {
+      const float* in = buf.data();
+      if (x.col_stride == 1 && x.cols != 0) in = &x(r, 0);
+      else
+        for (std::size_t c = 0; c < x.cols; ++c) buf[c] = x(r, c);
+      bool finite = true;
+      for (std::size_t c = 0; c < x.cols; ++c) finite &= std::isfinite(in[c]);
+      if (!finite)
+        for (std::size_t c = 0; c < x.cols; ++c)
+          LOWBIT_CHECK(std::isfinite(in[c]), "input: element (", r, ", ", c, ") is ", in[c],
                        "; quantize expects finite values");
-        }
-        Block::quantize(in, m.row(r)[b]);
-        Block::dequantize(m.row(r)[b], back);
-        for (float v : back)
-          LOWBIT_CHECK(std::isfinite(v), "input: block ", b, " of row ", r, " overflows ", Block::name,
-                       "'s f16 scale; values of this magnitude are not representable");
-      }
+      row(in, m.row(r).data(), m.blocks_per_row());
+      for (std::size_t b = 0; b < m.blocks_per_row(); ++b)
+        LOWBIT_CHECK(detail::scales_finite(m.row(r)[b]), "input: block ", b, " of row ", r, " overflows ", Block::name,
+                     "'s f16 scale; values of this magnitude are not representable");
+    }
     return m;
   }
 };

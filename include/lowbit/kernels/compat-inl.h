@@ -1,0 +1,141 @@
+// lowbit: the ops Highway 1.0.3 lacks, written once: a portable form from 1.0.3's ops plus the
+// x86 fast path (AVX-512 VNNI vpdpbusd, masked loads/stores, F16C). Kernels use only these.
+//
+// The scalar-fallback decision: g++ 12.2 marks EMU128 broken, so Highway's fallback target is
+// HWY_SCALAR (one lane; no table lookups, no byte repartitions). Instead of imposing -march
+// flags, every lowbit kernel runs the portable scalar code (kernels/scalar.hpp, the reference
+// rules) on HWY_SCALAR, which is only chosen on x86 CPUs without SSSE3. So nothing here is
+// compiled for HWY_SCALAR.
+
+#if defined(LOWBIT_KERNELS_COMPAT_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef LOWBIT_KERNELS_COMPAT_INL_H_
+#undef LOWBIT_KERNELS_COMPAT_INL_H_
+#else
+#define LOWBIT_KERNELS_COMPAT_INL_H_
+#endif
+
+#include <cstring>
+
+#include "hwy/highway.h"
+#include "lowbit/core/half.hpp"
+
+#undef LOWBIT_HAVE_VNNI
+#undef LOWBIT_VNNI_ATTR
+#if HWY_TARGET == HWY_AVX3_DL || (HWY_TARGET == HWY_AVX3 && defined(__AVX512VNNI__))
+#define LOWBIT_HAVE_VNNI 1
+#else
+#define LOWBIT_HAVE_VNNI 0
+#endif
+
+// Highway 1.0.3's AVX3_DL target string names avxvnni (VEX) but not avx512vnni, so the VNNI
+// intrinsics need it added; clang replaces (not extends) the pragma's target, hence the full string.
+// Every function on a call path to DotBytes carries LOWBIT_VNNI_ATTR (always_inline callees must
+// not have more target features than their callers).
+#if LOWBIT_HAVE_VNNI && HWY_TARGET == HWY_AVX3_DL
+#define LOWBIT_VNNI_ATTR __attribute__((target(HWY_TARGET_STR ",avx512vnni")))
+#else
+#define LOWBIT_VNNI_ATTR
+#endif
+
+HWY_BEFORE_NAMESPACE();
+LOWBIT_BEGIN_NAMESPACE
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+#if HWY_TARGET != HWY_SCALAR
+
+
+/// acc[i] += a[4i]*b[4i] + ... + a[4i+3]*b[4i+3] with a unsigned and b signed bytes, exact
+/// (vpdpbusd without saturation). The lane grouping is kept, so GEMM panels may rely on it.
+template <class D32>
+LOWBIT_VNNI_ATTR HWY_INLINE hn::Vec<D32> DotBytes(D32 d32, hn::Vec<D32> acc, hn::Vec<hn::Repartition<uint8_t, D32>> a,
+                                                  hn::Vec<hn::Repartition<int8_t, D32>> b) {
+#if LOWBIT_HAVE_VNNI
+  (void)d32;
+  if constexpr (sizeof(acc.raw) == 64) acc.raw = _mm512_dpbusd_epi32(acc.raw, a.raw, b.raw);
+  else if constexpr (sizeof(acc.raw) == 32) acc.raw = _mm256_dpbusd_epi32(acc.raw, a.raw, b.raw);
+  else acc.raw = _mm_dpbusd_epi32(acc.raw, a.raw, b.raw);
+  return acc;
+#else
+  // Split each 16-bit lane into its even and odd byte (zero- resp. sign-extended), then let
+  // pmaddwd add the pairs: lane i gets bytes 4i, 4i+2 and then 4i+1, 4i+3.
+  const hn::Repartition<int16_t, D32> d16;
+  const hn::Repartition<uint16_t, D32> du16;
+  const auto a16 = hn::BitCast(du16, a);
+  const auto b16 = hn::BitCast(d16, b);
+  const auto a_even = hn::BitCast(d16, hn::And(a16, hn::Set(du16, 0xFF)));
+  const auto a_odd = hn::BitCast(d16, hn::ShiftRight<8>(a16));
+  const auto b_even = hn::ShiftRight<8>(hn::ShiftLeft<8>(b16));
+  const auto b_odd = hn::ShiftRight<8>(b16);
+  hn::Vec<D32> unused = hn::Zero(d32);
+  acc = hn::ReorderWidenMulAccumulate(d32, a_even, b_even, acc, unused);
+  return hn::ReorderWidenMulAccumulate(d32, a_odd, b_odd, acc, unused);
+#endif
+}
+
+/// Loads the first n (< Lanes) lanes and zeroes the rest, never touching memory past p + n.
+template <class D>
+HWY_INLINE hn::Vec<D> LoadN(D d, const hn::TFromD<D>* HWY_RESTRICT p, size_t n) {
+#if HWY_TARGET <= HWY_AVX3
+  return hn::MaskedLoad(hn::FirstN(d, n), d, p);  // AVX-512 masked loads suppress faults
+#else
+  HWY_ALIGN hn::TFromD<D> buf[hn::MaxLanes(d)] = {};
+  std::memcpy(buf, p, n * sizeof(hn::TFromD<D>));
+  return hn::Load(d, buf);
+#endif
+}
+
+/// Stores the first n (< Lanes) lanes of v, never touching memory past p + n.
+template <class D>
+HWY_INLINE void StoreN(hn::Vec<D> v, D d, hn::TFromD<D>* HWY_RESTRICT p, size_t n) {
+#if HWY_TARGET <= HWY_AVX3
+  hn::BlendedStore(v, hn::FirstN(d, n), d, p);
+#else
+  HWY_ALIGN hn::TFromD<D> buf[hn::MaxLanes(d)];
+  hn::Store(v, d, buf);
+  std::memcpy(p, buf, n * sizeof(hn::TFromD<D>));
+#endif
+}
+
+/// Keeps the compiler from fusing v into a following add (GNU mode's -ffp-contract=fast would
+/// turn mul + add into FMA, which rounds once and so differs from the reference's two roundings).
+template <class V>
+HWY_INLINE V NoContract(V v) {
+  asm("" : "+v"(v.raw));
+  return v;
+}
+
+/// f16 bits -> f32, exact; F16C where the target has it.
+HWY_INLINE float F16ToF32(uint16_t h) {
+#if HWY_TARGET <= HWY_AVX2
+  return _cvtsh_ss(h);
+#else
+  return f16_bits_to_f32(h);
+#endif
+}
+
+/// 16-entry f32 table lookup: out[i] = table[idx[i] & 15]. One vpermps on AVX-512; two and a
+/// blend on AVX2; a gather below that.
+template <class DF>
+HWY_INLINE hn::Vec<DF> Lookup16(DF df, const float* HWY_RESTRICT table, hn::Vec<hn::RebindToSigned<DF>> idx) {
+  const hn::RebindToSigned<DF> di;
+  idx = hn::And(idx, hn::Set(di, 15));
+  if constexpr (hn::MaxLanes(df) >= 16) {
+    return hn::TableLookupLanes(hn::LoadU(df, table), hn::IndicesFromVec(df, idx));
+  } else if constexpr (hn::MaxLanes(df) == 8) {
+    const auto lo = hn::TableLookupLanes(hn::LoadU(df, table), hn::IndicesFromVec(df, hn::And(idx, hn::Set(di, 7))));
+    const auto hi =
+        hn::TableLookupLanes(hn::LoadU(df, table + 8), hn::IndicesFromVec(df, hn::And(idx, hn::Set(di, 7))));
+    return hn::IfThenElse(hn::RebindMask(df, hn::Gt(idx, hn::Set(di, 7))), hi, lo);
+  } else {
+    return hn::GatherIndex(df, table, idx);
+  }
+}
+
+#endif  // HWY_TARGET != HWY_SCALAR
+
+}  // namespace HWY_NAMESPACE
+LOWBIT_END_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#endif  // include guard

@@ -1,0 +1,207 @@
+// lowbit: SIMD kernels for the GGUF legacy blocks: quantize (byte-identical to
+// quantize_row_*_ref), dequantize (bit-identical) and the partner dot products (exact int32 per
+// block, f32 accumulation within the tolerance stated in kernels/gguf.hpp).
+// Rows are runs of AoS blocks; nb is the number of blocks.
+
+#if defined(LOWBIT_KERNELS_GGUF_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef LOWBIT_KERNELS_GGUF_INL_H_
+#undef LOWBIT_KERNELS_GGUF_INL_H_
+#else
+#define LOWBIT_KERNELS_GGUF_INL_H_
+#endif
+
+#include <cmath>
+
+#include "hwy/highway.h"
+#include "lowbit/kernels/compat-inl.h"
+#include "lowbit/schemes/gguf.hpp"
+
+HWY_BEFORE_NAMESPACE();
+LOWBIT_BEGIN_NAMESPACE
+namespace HWY_NAMESPACE {
+
+#if HWY_TARGET != HWY_SCALAR
+/// roundf: half away from zero. v - trunc(v) is exact, so the comparison decides like libm.
+template <class DF>
+HWY_INLINE hn::Vec<DF> RoundHalfAway(DF df, hn::Vec<DF> v) {
+  const auto t = hn::Trunc(v);
+  const auto up = hn::Ge(hn::Abs(hn::Sub(v, t)), hn::Set(df, 0.5f));
+  return hn::Add(t, hn::IfThenElseZero(up, hn::CopySign(hn::Set(df, 1.0f), v)));
+}
+
+template <class DF>
+HWY_INLINE float MaxAbs32(DF df, const float* HWY_RESTRICT x) {
+  auto m = hn::Zero(df);
+  for (size_t j = 0; j < gguf::kQK; j += hn::Lanes(df)) m = hn::Max(m, hn::Abs(hn::LoadU(df, x + j)));
+  return hn::GetLane(hn::MaxOfLanes(df, m));
+}
+#endif
+
+inline void QuantizeQ8_0(const float* HWY_RESTRICT x, gguf::Q8_0* HWY_RESTRICT out, size_t nb) {
+#if HWY_TARGET == HWY_SCALAR
+  for (size_t b = 0; b < nb; ++b) gguf::Q8_0::quantize(x + b * gguf::kQK, out[b]);
+#else
+  const hn::ScalableTag<float> df;
+  const hn::RebindToSigned<decltype(df)> di;
+  const hn::Rebind<int8_t, decltype(di)> d8;
+  for (size_t b = 0; b < nb; ++b) {
+    const float* xb = x + b * gguf::kQK;
+    const float d = MaxAbs32(df, xb) / 127;
+    const float id = d != 0.0f ? 1.0f / d : 0.0f;
+    if (!std::isfinite(id)) {  // a subnormal-sized block: the reference's x86 quirks, scalar
+      gguf::Q8_0::quantize(xb, out[b]);
+      continue;
+    }
+    out[b].d = gguf::to_f16(d);
+    const auto vid = hn::Set(df, id);
+    for (size_t j = 0; j < gguf::kQK; j += hn::Lanes(df)) {
+      const auto q = hn::ConvertTo(di, RoundHalfAway(df, hn::Mul(hn::LoadU(df, xb + j), vid)));
+      hn::StoreU(hn::DemoteTo(d8, q), d8, out[b].qs + j);
+    }
+  }
+#endif
+}
+
+inline void DequantizeQ8_0(const gguf::Q8_0* HWY_RESTRICT in, float* HWY_RESTRICT y, size_t nb) {
+#if HWY_TARGET == HWY_SCALAR
+  for (size_t b = 0; b < nb; ++b) gguf::Q8_0::dequantize(in[b], y + b * gguf::kQK);
+#else
+  const hn::ScalableTag<float> df;
+  const hn::RebindToSigned<decltype(df)> di;
+  const hn::Rebind<int8_t, decltype(di)> d8;
+  for (size_t b = 0; b < nb; ++b) {
+    const auto d = hn::Set(df, F16ToF32(in[b].d));
+    for (size_t j = 0; j < gguf::kQK; j += hn::Lanes(df)) {
+      const auto q = hn::PromoteTo(di, hn::LoadU(d8, in[b].qs + j));
+      hn::StoreU(hn::Mul(hn::ConvertTo(df, q), d), df, y + b * gguf::kQK + j);
+    }
+  }
+#endif
+}
+
+inline void QuantizeQ4_0(const float* HWY_RESTRICT x, gguf::Q4_0* HWY_RESTRICT out, size_t nb) {
+#if HWY_TARGET == HWY_SCALAR
+  for (size_t b = 0; b < nb; ++b) gguf::Q4_0::quantize(x + b * gguf::kQK, out[b]);
+#else
+  const hn::ScalableTag<float> df;
+  const hn::RebindToSigned<decltype(df)> di;
+  const hn::Rebind<uint8_t, decltype(di)> du8;
+  const size_t L = hn::Lanes(df);
+  for (size_t b = 0; b < nb; ++b) {
+    const float* xb = x + b * gguf::kQK;
+    const float amax = MaxAbs32(df, xb);
+    float max = 0.0f;  // signed_absmax: the first element of largest magnitude
+    if (amax != 0.0f)
+      for (size_t j = 0;; j += L) {
+        const auto v = hn::LoadU(df, xb + j);
+        const intptr_t k = hn::FindFirstTrue(df, hn::Eq(hn::Abs(v), hn::Set(df, amax)));
+        if (k >= 0) {
+          max = xb[j + static_cast<size_t>(k)];
+          break;
+        }
+      }
+    const float d = max / -8.0f;
+    const float id = d != 0.0f ? 1.0f / d : 0.0f;
+    if (!std::isfinite(id)) {
+      gguf::Q4_0::quantize(xb, out[b]);
+      continue;
+    }
+    out[b].d = gguf::to_f16(d);
+    const auto vid = hn::Set(df, id);
+    const auto code = [&](size_t j) {  // min(15, trunc(x * id + 8.5)), unfused like the reference
+      const auto v = hn::Add(NoContract(hn::Mul(hn::LoadU(df, xb + j), vid)), hn::Set(df, 8.5f));
+      return hn::Min(hn::ConvertTo(di, v), hn::Set(di, 15));
+    };
+    for (size_t j = 0; j < gguf::kQK / 2; j += L) {
+      const auto packed = hn::Or(code(j), hn::ShiftLeft<4>(code(j + gguf::kQK / 2)));
+      hn::StoreU(hn::DemoteTo(du8, packed), du8, out[b].qs + j);
+    }
+  }
+#endif
+}
+
+inline void DequantizeQ4_0(const gguf::Q4_0* HWY_RESTRICT in, float* HWY_RESTRICT y, size_t nb) {
+#if HWY_TARGET == HWY_SCALAR
+  for (size_t b = 0; b < nb; ++b) gguf::Q4_0::dequantize(in[b], y + b * gguf::kQK);
+#else
+  const hn::ScalableTag<float> df;
+  const hn::RebindToSigned<decltype(df)> di;
+  const hn::Rebind<uint8_t, decltype(di)> du8;
+  const auto k15 = hn::Set(di, 15), k8 = hn::Set(di, 8);
+  for (size_t b = 0; b < nb; ++b) {
+    const auto d = hn::Set(df, F16ToF32(in[b].d));
+    float* yb = y + b * gguf::kQK;
+    for (size_t j = 0; j < gguf::kQK / 2; j += hn::Lanes(df)) {
+      const auto q = hn::PromoteTo(di, hn::LoadU(du8, in[b].qs + j));
+      hn::StoreU(hn::Mul(hn::ConvertTo(df, hn::Sub(hn::And(q, k15), k8)), d), df, yb + j);
+      hn::StoreU(hn::Mul(hn::ConvertTo(df, hn::Sub(hn::ShiftRight<4>(q), k8)), d), df, yb + j + gguf::kQK / 2);
+    }
+  }
+#endif
+}
+
+#if HWY_TARGET != HWY_SCALAR
+/// The shared loop of the legacy dots: per block, the int32 lane sums of `codes(b, step)` (u8)
+/// times y's bytes, minus `bias` times y's bytes (undoing the code offset), scaled by dx * dy.
+template <class X, class Codes>
+LOWBIT_VNNI_ATTR HWY_INLINE float DotLegacy(const X* HWY_RESTRICT x, const gguf::Q8_0* HWY_RESTRICT y, size_t nb, uint8_t bias,
+                           Codes codes) {
+  const hn::CappedTag<int32_t, 8> d32;
+  const hn::Rebind<float, decltype(d32)> df;
+  const hn::Repartition<uint8_t, decltype(d32)> du8;
+  const hn::Repartition<int8_t, decltype(d32)> d8;
+  constexpr size_t kSteps = gguf::kQK / hn::MaxLanes(du8);
+  const auto vbias = hn::Set(du8, bias);
+  auto acc0 = hn::Zero(df), acc1 = hn::Zero(df);
+  for (size_t b = 0; b < nb; ++b) {
+    auto s = hn::Zero(d32), t = hn::Zero(d32);
+    for (size_t k = 0; k < kSteps; ++k) {
+      const auto yq = hn::LoadU(d8, y[b].qs + k * hn::MaxLanes(du8));
+      s = DotBytes(d32, s, codes(du8, x[b], k), yq);
+      t = DotBytes(d32, t, vbias, yq);
+    }
+    const auto scale = hn::Set(df, F16ToF32(x[b].d) * F16ToF32(y[b].d));
+    // two accumulators: the FMA latency, not the throughput, would bound one
+    if (b & 1) acc1 = hn::MulAdd(hn::ConvertTo(df, hn::Sub(s, t)), scale, acc1);
+    else acc0 = hn::MulAdd(hn::ConvertTo(df, hn::Sub(s, t)), scale, acc0);
+  }
+  return hn::GetLane(hn::SumOfLanes(df, hn::Add(acc0, acc1)));
+}
+#endif
+
+LOWBIT_VNNI_ATTR inline float DotQ4_0Q8_0(const gguf::Q4_0* HWY_RESTRICT x, const gguf::Q8_0* HWY_RESTRICT y, size_t nb) {
+#if HWY_TARGET == HWY_SCALAR
+  return gguf::vec_dot(x, y, nb);
+#else
+  // The 32 codes of a block in element order: low nibbles are elements 0..15, high 16..31.
+  return DotLegacy(x, y, nb, 8, [](auto du8, const gguf::Q4_0& xb, size_t k) {
+    const auto m = hn::Set(du8, 0xF);
+    if constexpr (hn::MaxLanes(du8) >= 32) {
+      const hn::Half<decltype(du8)> dh;
+      const auto q = hn::LoadU(dh, xb.qs);
+      return hn::Combine(du8, hn::And(hn::ShiftRight<4>(q), hn::Set(dh, 0xF)), hn::And(q, hn::Set(dh, 0xF)));
+    } else {
+      const auto q = hn::LoadU(du8, xb.qs);
+      return k == 0 ? hn::And(q, m) : hn::ShiftRight<4>(q);
+    }
+  });
+#endif
+}
+
+LOWBIT_VNNI_ATTR inline float DotQ8_0Q8_0(const gguf::Q8_0* HWY_RESTRICT x, const gguf::Q8_0* HWY_RESTRICT y, size_t nb) {
+#if HWY_TARGET == HWY_SCALAR
+  return gguf::vec_dot(x, y, nb);
+#else
+  // x + 128 as unsigned bytes (a sign-bit flip), the 128 * sum(y) taken off again.
+  return DotLegacy(x, y, nb, 128, [](auto du8, const gguf::Q8_0& xb, size_t k) {
+    return hn::Xor(hn::LoadU(du8, reinterpret_cast<const uint8_t*>(xb.qs) + k * hn::MaxLanes(du8)),
+                   hn::Set(du8, 0x80));
+  });
+#endif
+}
+
+}  // namespace HWY_NAMESPACE
+LOWBIT_END_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#endif  // include guard
