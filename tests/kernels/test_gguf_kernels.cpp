@@ -30,7 +30,9 @@ std::vector<float> tricky_row(std::size_t nb, std::uint32_t seed) {
       case 5: for (int j = 0; j < 32; ++j) xb[j] = 3.0f; break;
       case 6: for (int j = 0; j < 32; ++j) xb[j] *= 1e4f; break;
       case 7: xb[5] = 7.0f, xb[9] = -7.0f; break;  // two extremes of equal magnitude: the first wins
-      case 8: for (int j = 0; j < 32; ++j) xb[j] = j == 0 ? 127.0f : (j - 16) + 0.5f; break;  // Q8_0 ties (d = 1)
+      case 8: for (int j = 0; j < 32; ++j) xb[j] = j == 0 ? 127.0f : (j - 16) + 0.5f;  // Q8_0 ties (d = 1)
+        xb[1] = 0.49999997f, xb[2] = -0.49999997f;  // where v + 0.5 rounds up
+        break;
       default: break;
     }
   }

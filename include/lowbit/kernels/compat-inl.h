@@ -73,6 +73,19 @@ LOWBIT_VNNI_ATTR HWY_INLINE hn::Vec<D32> DotBytes(D32 d32, hn::Vec<D32> acc, hn:
 #endif
 }
 
+/// i32 -> i8 with signed saturation (vpmovsdb on AVX-512; Highway's DemoteTo packs and permutes).
+template <class D8, class VI>
+HWY_INLINE hn::Vec<D8> DemoteToI8(D8 d8, VI v) {
+#if HWY_TARGET <= HWY_AVX3
+  if constexpr (sizeof(v.raw) == 64) {
+    hn::Vec<D8> r;
+    r.raw = _mm512_cvtsepi32_epi8(v.raw);
+    return r;
+  }
+#endif
+  return hn::DemoteTo(d8, v);
+}
+
 /// Loads the first n (< Lanes) lanes and zeroes the rest, never touching memory past p + n.
 template <class D>
 HWY_INLINE hn::Vec<D> LoadN(D d, const hn::TFromD<D>* HWY_RESTRICT p, size_t n) {
@@ -111,6 +124,15 @@ HWY_INLINE float F16ToF32(uint16_t h) {
   return _cvtsh_ss(h);
 #else
   return f16_bits_to_f32(h);
+#endif
+}
+
+/// f32 -> f16 bits, round to nearest even (as f32_to_f16_bits); F16C where the target has it.
+HWY_INLINE uint16_t F32ToF16(float f) {
+#if HWY_TARGET <= HWY_AVX2
+  return static_cast<uint16_t>(_cvtss_sh(f, _MM_FROUND_TO_NEAREST_INT));
+#else
+  return f32_to_f16_bits(f);
 #endif
 }
 

@@ -21,12 +21,23 @@ LOWBIT_BEGIN_NAMESPACE
 namespace HWY_NAMESPACE {
 
 #if HWY_TARGET != HWY_SCALAR
-/// roundf: half away from zero. v - trunc(v) is exact, so the comparison decides like libm.
+/// lroundf for |v| < 2^23: trunc(v + copysign(0.5, v)) is exact there except at
+/// v = +-(0.5 - 2^-25), where the sum rounds up to 1 (so that value is zeroed). Raw cvttps2dq:
+/// the range needs no overflow fix-up.
 template <class DF>
-HWY_INLINE hn::Vec<DF> RoundHalfAway(DF df, hn::Vec<DF> v) {
-  const auto t = hn::Trunc(v);
-  const auto up = hn::Ge(hn::Abs(hn::Sub(v, t)), hn::Set(df, 0.5f));
-  return hn::Add(t, hn::IfThenElseZero(up, hn::CopySign(hn::Set(df, 1.0f), v)));
+HWY_INLINE hn::Vec<hn::RebindToSigned<DF>> RoundHalfAwayToInt(DF df, hn::Vec<DF> v) {
+  const hn::RebindToSigned<DF> di;
+  const auto sum = hn::Add(v, hn::CopySign(hn::Set(df, 0.5f), v));
+  const auto edge = hn::RebindMask(di, hn::Eq(hn::Abs(v), hn::Set(df, 0.49999997f)));
+#if HWY_TARGET <= HWY_AVX2
+  auto q = hn::Zero(di);
+  if constexpr (sizeof(v.raw) == 64) q.raw = _mm512_cvttps_epi32(sum.raw);
+  else if constexpr (sizeof(v.raw) == 32) q.raw = _mm256_cvttps_epi32(sum.raw);
+  else q.raw = _mm_cvttps_epi32(sum.raw);
+  return hn::IfThenZeroElse(edge, q);
+#else
+  return hn::IfThenZeroElse(edge, hn::ConvertTo(di, sum));
+#endif
 }
 
 template <class DF>
@@ -52,11 +63,11 @@ inline void QuantizeQ8_0(const float* HWY_RESTRICT x, gguf::Q8_0* HWY_RESTRICT o
       gguf::Q8_0::quantize(xb, out[b]);
       continue;
     }
-    out[b].d = gguf::to_f16(d);
+    out[b].d = F32ToF16(d);
     const auto vid = hn::Set(df, id);
     for (size_t j = 0; j < gguf::kQK; j += hn::Lanes(df)) {
-      const auto q = hn::ConvertTo(di, RoundHalfAway(df, hn::Mul(hn::LoadU(df, xb + j), vid)));
-      hn::StoreU(hn::DemoteTo(d8, q), d8, out[b].qs + j);
+      const auto q = RoundHalfAwayToInt(df, hn::Mul(hn::LoadU(df, xb + j), vid));
+      hn::StoreU(DemoteToI8(d8, q), d8, out[b].qs + j);
     }
   }
 #endif
@@ -106,7 +117,7 @@ inline void QuantizeQ4_0(const float* HWY_RESTRICT x, gguf::Q4_0* HWY_RESTRICT o
       gguf::Q4_0::quantize(xb, out[b]);
       continue;
     }
-    out[b].d = gguf::to_f16(d);
+    out[b].d = F32ToF16(d);
     const auto vid = hn::Set(df, id);
     const auto code = [&](size_t j) {  // min(15, trunc(x * id + 8.5)), unfused like the reference
       const auto v = hn::Add(NoContract(hn::Mul(hn::LoadU(df, xb + j), vid)), hn::Set(df, 8.5f));
