@@ -3,4 +3,5 @@
 #pragma once
 
 #include "lowbit/portable.hpp"
+#include "lowbit/kernels/gemm_i8.hpp"
 #include "lowbit/kernels/gguf.hpp"

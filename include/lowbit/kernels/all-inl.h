@@ -2,3 +2,4 @@
 // re-includes this file once per SIMD target. No include guard, by design.
 #include "lowbit/kernels/compat-inl.h"
 #include "lowbit/kernels/gguf-inl.h"
+#include "lowbit/kernels/gemm_i8-inl.h"

@@ -1,0 +1,138 @@
+// GEMM and GEMV: lowbit's kernels against Eigen f32 (always), OpenBLAS sgemm and oneDNN
+// u8s8s32 matmul (when installed), in the same run. Counters: OPS/s (2 per multiply-add).
+// Threads: "/threads:2" rows use lowbit's pinned ThreadPool, and set OpenBLAS/OpenMP to 2.
+#include <lowbit/kernels/gemm_i8.hpp>
+
+#include <Eigen/Core>
+
+#include "bench_util.hpp"
+
+#ifdef LOWBIT_BENCH_OPENBLAS
+#include <cblas.h>
+#endif
+#ifdef LOWBIT_BENCH_DNNL
+#include <omp.h>
+
+#include <dnnl.hpp>
+#endif
+
+namespace lb = lowbit;
+
+namespace {
+template <class T>
+std::vector<T> random_bytes(std::size_t n, std::uint32_t seed) {
+  std::vector<T> v(n);
+  std::mt19937 rng(seed);
+  for (auto& x : v) x = static_cast<T>(rng());
+  return v;
+}
+
+void set_ops(benchmark::State& st, double m, double n, double k, int threads) {
+  st.counters["OPS/s"] = benchmark::Counter(2 * m * n * k, benchmark::Counter::kIsIterationInvariantRate);
+  st.counters["threads"] = threads;
+}
+
+lb::ThreadPool& pool2() {
+  static lb::ThreadPool p(2);
+  return p;
+}
+
+void BM_GemmI8(benchmark::State& st) {
+  const std::size_t m = st.range(0), n = st.range(1), k = st.range(2);
+  const int threads = static_cast<int>(st.range(3));
+  const auto a = random_bytes<std::uint8_t>(m * k, 1);
+  const auto w = random_bytes<std::int8_t>(n * k, 2);
+  const lb::kernels::PackedI8 packed(w.data(), n, k);
+  std::vector<std::int32_t> c(m * n);
+  const lb::Executor ex = threads == 1 ? lb::Executor{} : pool2().executor();
+  for (auto _ : st) {
+    lb::kernels::gemm_u8s8s32(a.data(), m, k, packed, c.data(), n, ex);
+    benchmark::DoNotOptimize(c.data());
+  }
+  set_ops(st, m, n, k, threads);
+  st.SetLabel("lowbit u8s8s32 " + lb::kernels::target_name());
+}
+
+void BM_EigenF32(benchmark::State& st) {
+  const Eigen::Index m = st.range(0), n = st.range(1), k = st.range(2);
+  Eigen::setNbThreads(1);
+  const Eigen::MatrixXf a = Eigen::MatrixXf::Random(m, k), b = Eigen::MatrixXf::Random(k, n);
+  Eigen::MatrixXf c(m, n);
+  for (auto _ : st) {
+    c.noalias() = a * b;
+    benchmark::DoNotOptimize(c.data());
+  }
+  set_ops(st, m, n, k, 1);
+  st.SetLabel("baseline Eigen sgemm");
+}
+
+#ifdef LOWBIT_BENCH_OPENBLAS
+void BM_OpenBlasF32(benchmark::State& st) {
+  const std::size_t m = st.range(0), n = st.range(1), k = st.range(2);
+  const int threads = static_cast<int>(st.range(3));
+  openblas_set_num_threads(threads);
+  const auto a = lowbit_bench::normal(m * k), b = lowbit_bench::normal(k * n);
+  std::vector<float> c(m * n);
+  for (auto _ : st) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k),
+                1.0f, a.data(), static_cast<int>(k), b.data(), static_cast<int>(k), 0.0f, c.data(), static_cast<int>(n));
+    benchmark::DoNotOptimize(c.data());
+  }
+  set_ops(st, m, n, k, threads);
+  st.SetLabel("baseline OpenBLAS sgemm");
+}
+#endif
+
+#ifdef LOWBIT_BENCH_DNNL
+/// oneDNN's u8 x s8 -> s32 matmul with weights in its preferred (blocked) layout, reordered once.
+void BM_DnnlU8S8(benchmark::State& st) {
+  using namespace dnnl;
+  const memory::dim m = st.range(0), n = st.range(1), k = st.range(2);
+  const int threads = static_cast<int>(st.range(3));
+  omp_set_num_threads(threads);
+  engine eng(engine::kind::cpu, 0);
+  stream s(eng);
+  const memory::desc a_md({m, k}, memory::data_type::u8, memory::format_tag::ab);
+  const memory::desc b_any({k, n}, memory::data_type::s8, memory::format_tag::any);
+  const memory::desc b_plain({k, n}, memory::data_type::s8, memory::format_tag::ab);
+  const memory::desc c_md({m, n}, memory::data_type::s32, memory::format_tag::ab);
+  const matmul::primitive_desc pd(matmul::desc(a_md, b_any, c_md), eng);  // oneDNN 2.x API
+  auto a = random_bytes<std::uint8_t>(m * k, 1);
+  auto b = random_bytes<std::int8_t>(k * n, 2);
+  memory a_mem(a_md, eng, a.data()), b_user(b_plain, eng, b.data()), b_mem(pd.weights_desc(), eng), c_mem(c_md, eng);
+  reorder(b_user, b_mem).execute(s, b_user, b_mem);
+  const matmul mm(pd);
+  for (auto _ : st) {
+    mm.execute(s, {{DNNL_ARG_SRC, a_mem}, {DNNL_ARG_WEIGHTS, b_mem}, {DNNL_ARG_DST, c_mem}});
+    s.wait();
+  }
+  set_ops(st, m, n, k, threads);
+  st.SetLabel("baseline oneDNN u8s8s32");
+}
+#endif
+
+void Shapes(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"m", "n", "k", "threads"});
+  b->Args({1024, 1024, 1024, 1});
+  b->Args({1024, 1024, 1024, 2});
+  b->Args({64, 4096, 4096, 1});
+  b->Args({512, 4096, 4096, 1});
+  b->UseRealTime();
+}
+void ShapesF32(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"m", "n", "k", "threads"});
+  b->Args({1024, 1024, 1024, 1});
+  b->Args({64, 4096, 4096, 1});
+  b->Args({512, 4096, 4096, 1});
+  b->UseRealTime();
+}
+}  // namespace
+
+BENCHMARK(BM_GemmI8)->Apply(Shapes);
+BENCHMARK(BM_EigenF32)->Apply(ShapesF32);
+#ifdef LOWBIT_BENCH_OPENBLAS
+BENCHMARK(BM_OpenBlasF32)->Apply(Shapes);
+#endif
+#ifdef LOWBIT_BENCH_DNNL
+BENCHMARK(BM_DnnlU8S8)->Apply(Shapes);
+#endif

@@ -1,0 +1,82 @@
+// lowbit: integer GEMM, C(s32, m x n) = A(u8, m x k) * W^T with W the s8 weights (n x k, one row
+// per output channel), W repacked once by pack_i8 into PackedI8 (a value type: keep it, store
+// it, reuse it). VNNI vpdpbusd on AVX-512 VNNI machines; exact int32 on every target.
+// Threading: the n dimension in 64-column groups through an Executor; results are identical
+// for any executor.
+//
+// Signed activations: pass a ^ 0x80 (= a + 128 as u8) and subtract 128 * col_sums (the output
+// stages of kernels/output_stage.hpp take the zero point and do it).
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "lowbit/core/aligned_buffer.hpp"
+#include "lowbit/core/bits.hpp"
+#include "lowbit/kernels/dispatch.hpp"
+#include "lowbit/kernels/executor.hpp"
+
+LOWBIT_BEGIN_NAMESPACE
+namespace kernels {
+namespace detail {
+LOWBIT_EXPORT(GemmI8Group);
+}
+
+/// s8 weights in the micro-kernel's panel order (see gemm_i8-inl.h), plus each output
+/// channel's weight sum (for activation zero points).
+class PackedI8 {
+ public:
+  static constexpr std::size_t kGroup = 64;
+  PackedI8() = default;
+  /// Packs w (n x k, row-major, leading dimension ldw >= k; 0 = dense).
+  PackedI8(const std::int8_t* w, std::size_t n, std::size_t k, std::size_t ldw = 0)
+      : n_(n), k_(k), data_(div_ceil(n, kGroup) * round_up(k, 4) * kGroup) {
+    if (ldw == 0) ldw = k;
+    LOWBIT_CHECK(ldw >= k, "ldw: ", ldw, " is smaller than k = ", k);
+    LOWBIT_CHECK(n == 0 || k == 0 || w != nullptr, "w: null pointer for a non-empty matrix");
+    std::fill(data_.begin(), data_.end(), std::int8_t{0});
+    col_sums_.assign(n, 0);
+    for (std::size_t j = 0; j < n; ++j)
+      for (std::size_t kk = 0; kk < k; ++kk) {
+        const std::int8_t v = w[j * ldw + kk];
+        group(j / kGroup)[(kk / 4) * 256 + 4 * (j % kGroup) + kk % 4] = v;
+        col_sums_[j] += v;
+      }
+  }
+  std::size_t n() const noexcept { return n_; }
+  std::size_t k() const noexcept { return k_; }
+  std::size_t groups() const noexcept { return div_ceil(n_, kGroup); }
+  const std::int8_t* group(std::size_t g) const noexcept { return data_.data() + g * round_up(k_, 4) * kGroup; }
+  std::span<const std::int32_t> col_sums() const noexcept { return col_sums_; }
+  std::size_t bytes() const noexcept { return data_.bytes(); }
+
+ private:
+  std::int8_t* group(std::size_t g) noexcept { return data_.data() + g * round_up(k_, 4) * kGroup; }
+  std::size_t n_ = 0, k_ = 0;
+  AlignedBuffer<std::int8_t> data_;
+  std::vector<std::int32_t> col_sums_;
+};
+
+/// C = A * W^T in int32 (exact; no saturation). A: m x k u8 with leading dimension lda (0 = k);
+/// C: m x n with ldc (0 = n).
+inline void gemm_u8s8s32(const std::uint8_t* a, std::size_t m, std::size_t lda, const PackedI8& w, std::int32_t* c,
+                         std::size_t ldc = 0, const Executor& ex = {}) {
+  if (lda == 0) lda = w.k();
+  if (ldc == 0) ldc = w.n();
+  LOWBIT_CHECK(lda >= w.k(), "lda: ", lda, " is smaller than k = ", w.k());
+  LOWBIT_CHECK(ldc >= w.n(), "ldc: ", ldc, " is smaller than n = ", w.n());
+  LOWBIT_CHECK(m == 0 || w.n() == 0 || (c != nullptr && (w.k() == 0 || a != nullptr)), "a, c: null pointer");
+  if (m == 0 || w.n() == 0) return;
+  if (w.k() == 0) {
+    for (std::size_t i = 0; i < m; ++i) std::fill(c + i * ldc, c + i * ldc + w.n(), 0);
+    return;
+  }
+  const auto fn = LOWBIT_DISPATCH(detail::GemmI8Group);
+  ex.parallel_for(w.groups(), [&](std::size_t g) {
+    const std::size_t cols = std::min(PackedI8::kGroup, w.n() - g * PackedI8::kGroup);
+    fn(a, m, w.k(), lda, w.group(g), c + g * PackedI8::kGroup, ldc, cols);
+  });
+}
+
+}  // namespace kernels
+LOWBIT_END_NAMESPACE
