@@ -62,6 +62,30 @@ void BM_Dequantize(benchmark::State& state) {
   state.SetLabel(Q::name() + " / " + G::name());
 }
 
+/// GGUF blocks through the SIMD kernels on the 64 MiB tensor (API level: validation included).
+template <class Block>
+void BM_KernelQuantize(benchmark::State& state) {
+  const auto& w = weights();
+  for (auto _ : state) {
+    auto q = lb::kernels::quantize<Block>(lb::make_view(w.data(), kRows, kCols));
+    benchmark::DoNotOptimize(q.as_bytes().data());
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * w.size() * sizeof(float)));
+  state.SetLabel(std::string(Block::name) + " simd " + lb::kernels::target_name());
+}
+template <class Block>
+void BM_KernelDequantize(benchmark::State& state) {
+  const auto& w = weights();
+  const auto q = lb::kernels::quantize<Block>(lb::make_view(w.data(), kRows, kCols));
+  std::vector<float> out(w.size());
+  for (auto _ : state) {
+    lb::kernels::dequantize(q, lb::make_view(out.data(), kRows, kCols));
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * w.size() * sizeof(float)));
+  state.SetLabel(std::string(Block::name) + " simd " + lb::kernels::target_name());
+}
+
 using Int8Row = lb::Int8Sym;
 using Int4Blk = lb::IntSym<4, lb::MinMax, lb::F16Scale>;
 using Int4Aff = lb::IntAffine<4, lb::MinMax, lb::F16Scale>;
@@ -77,3 +101,7 @@ BENCHMARK(BM_Dequantize<Int8Row, lb::PerRow>)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Dequantize<Int4Blk, lb::Blockwise<32>>)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Dequantize<Int4Aff, lb::Blockwise<128>>)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Dequantize<Int3Sup, lb::SuperBlock<256, 32>>)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_KernelQuantize<lb::gguf::Q8_0>)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_KernelQuantize<lb::gguf::Q4_0>)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_KernelDequantize<lb::gguf::Q8_0>)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_KernelDequantize<lb::gguf::Q4_0>)->Unit(benchmark::kMillisecond);

@@ -3,3 +3,4 @@
 #include "lowbit/kernels/compat-inl.h"
 #include "lowbit/kernels/gguf-inl.h"
 #include "lowbit/kernels/gemm_i8-inl.h"
+#include "lowbit/kernels/scan-inl.h"

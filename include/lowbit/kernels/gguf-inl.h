@@ -164,7 +164,31 @@ LOWBIT_VNNI_ATTR HWY_INLINE float DotLegacy(const X* HWY_RESTRICT x, const gguf:
   constexpr size_t kSteps = gguf::kQK / hn::MaxLanes(du8);
   const auto vbias = hn::Set(du8, bias);
   auto acc0 = hn::Zero(df), acc1 = hn::Zero(df);
-  for (size_t b = 0; b < nb; ++b) {
+  size_t b = 0;
+#if HWY_TARGET <= HWY_AVX3
+  {  // two blocks per 512-bit vector: lanes 0..7 block b, 8..15 block b + 1
+    const hn::Twice<decltype(d32)> dw32;
+    const hn::Rebind<float, decltype(dw32)> dwf;
+    const hn::Repartition<uint8_t, decltype(dw32)> dwu8;
+    const hn::Repartition<int8_t, decltype(dw32)> dw8;
+    const auto wbias = hn::Set(dwu8, bias);
+    auto wacc0 = hn::Zero(dwf), wacc1 = hn::Zero(dwf);
+    for (; b + 4 <= nb; b += 4) {
+      for (size_t p = 0; p < 4; p += 2) {
+        const auto yq = hn::Combine(dw8, hn::LoadU(d8, y[b + p + 1].qs), hn::LoadU(d8, y[b + p].qs));
+        const auto q = hn::Combine(dwu8, codes(du8, x[b + p + 1], 0), codes(du8, x[b + p], 0));
+        const auto sum = hn::Sub(DotBytes(dw32, hn::Zero(dw32), q, yq), DotBytes(dw32, hn::Zero(dw32), wbias, yq));
+        const auto scale = hn::Combine(dwf, hn::Set(df, F16ToF32(x[b + p + 1].d) * F16ToF32(y[b + p + 1].d)),
+                                       hn::Set(df, F16ToF32(x[b + p].d) * F16ToF32(y[b + p].d)));
+        if (p == 0) wacc0 = hn::MulAdd(hn::ConvertTo(dwf, sum), scale, wacc0);
+        else wacc1 = hn::MulAdd(hn::ConvertTo(dwf, sum), scale, wacc1);
+      }
+    }
+    const auto w = hn::Add(wacc0, wacc1);
+    acc0 = hn::Add(hn::LowerHalf(df, w), hn::UpperHalf(df, w));
+  }
+#endif
+  for (; b < nb; ++b) {
     auto s = hn::Zero(d32), t = hn::Zero(d32);
     for (size_t k = 0; k < kSteps; ++k) {
       const auto yq = hn::LoadU(d8, y[b].qs + k * hn::MaxLanes(du8));

@@ -23,6 +23,7 @@ LOWBIT_EXPORT(DequantizeQ8_0);
 LOWBIT_EXPORT(DequantizeQ4_0);
 LOWBIT_EXPORT(DotQ4_0Q8_0);
 LOWBIT_EXPORT(DotQ8_0Q8_0);
+LOWBIT_EXPORT(AllFinite);
 }  // namespace detail
 
 /// Quantizes nb * Block::kElems finite floats into nb blocks (the caller validated x).
@@ -58,9 +59,9 @@ float vec_dot(const X* x, const Y* y, std::size_t nb) noexcept {
 /// gguf::Scheme<Block>::quantize through the SIMD row kernels: same validation, same bytes.
 template <BlockCodec Block>
 BlockMatrix<Block> quantize(MatrixView<const float> x) {
-  return gguf::Scheme<Block>::quantize_rows(x, [](const float* in, Block* out, std::size_t nb) {
-    quantize_row(in, out, nb);
-  });
+  return gguf::Scheme<Block>::quantize_rows(
+      x, [](const float* in, Block* out, std::size_t nb) { quantize_row(in, out, nb); },
+      [](const float* in, std::size_t n) { return LOWBIT_DISPATCH(detail::AllFinite)(in, n); });
 }
 
 /// Decodes m into out (m's shape; any strides).

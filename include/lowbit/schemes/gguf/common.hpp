@@ -265,14 +265,21 @@ struct Scheme {
   using matrix = BlockMatrix<Block>;
   static std::string name() { return Block::name; }
   static matrix quantize(MatrixView<const float> x, const QuantizeOptions& = {}) {
-    return quantize_rows(x, [](const float* in, Block* out, std::size_t nb) {
-      for (std::size_t b = 0; b < nb; ++b) Block::quantize(in + b * Block::kElems, out[b]);
-    });
+    return quantize_rows(
+        x,
+        [](const float* in, Block* out, std::size_t nb) {
+          for (std::size_t b = 0; b < nb; ++b) Block::quantize(in + b * Block::kElems, out[b]);
+        },
+        [](const float* in, std::size_t n) {
+          bool ok = true;
+          for (std::size_t c = 0; c < n; ++c) ok &= std::isfinite(in[c]);
+          return ok;
+        });
   }
-  /// quantize() with the row quantizer `row(in, out_blocks, nb)` (the reference's or a SIMD
-  /// kernel's): the same validation, the same bytes.
-  template <class RowFn>
-  static matrix quantize_rows(MatrixView<const float> x, RowFn row) {
+  /// quantize() with the row quantizer `row(in, out_blocks, nb)` and the finite check
+  /// `all_finite(in, n)` (the reference's or SIMD kernels'): the same validation, the same bytes.
+  template <class RowFn, class FiniteFn>
+  static matrix quantize_rows(MatrixView<const float> x, RowFn row, FiniteFn all_finite) {
     matrix m(x.rows, x.cols);
     std::vector<float> buf(x.col_stride == 1 ? 0 : x.cols);
     for (std::size_t r = 0; r < x.rows; ++r) {
@@ -280,9 +287,7 @@ struct Scheme {
       if (x.col_stride == 1 && x.cols != 0) in = &x(r, 0);
       else
         for (std::size_t c = 0; c < x.cols; ++c) buf[c] = x(r, c);
-      bool finite = true;
-      for (std::size_t c = 0; c < x.cols; ++c) finite &= std::isfinite(in[c]);
-      if (!finite)
+      if (!all_finite(in, x.cols))
         for (std::size_t c = 0; c < x.cols; ++c)
           LOWBIT_CHECK(std::isfinite(in[c]), "input: element (", r, ", ", c, ") is ", in[c],
                        "; quantize expects finite values");

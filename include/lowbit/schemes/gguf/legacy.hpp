@@ -38,6 +38,7 @@ inline int high_bit(const std::uint8_t* qh, std::size_t j) noexcept { return (qh
 struct Q8_0 {
   static constexpr std::size_t kElems = kQK, kBytes = 34;
   static constexpr const char* name = "q8_0";
+  using partner = Q8_0;
   std::uint16_t d;
   std::int8_t qs[kQK];
 
