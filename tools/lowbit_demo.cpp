@@ -3,6 +3,7 @@
 //
 //   lowbit_demo [--csv] [--epochs N] [--data DIR]
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -22,6 +23,7 @@ namespace {
 struct Row {
   std::string scheme, granularity;
   double bpw, rmse, sqnr, max_abs, accuracy, quant_gbs, dequant_gbs;
+  double simd_quant_gbs = NAN, simd_dequant_gbs = NAN, gemv_gmacs = NAN;  ///< NaN: no SIMD kernel yet
 };
 
 /// Seconds per call of f, repeated until at least 0.1 s has passed.
@@ -94,9 +96,25 @@ Row evaluate(N<S, kPad> n, const demo::Mlp& m, const demo::Split& test) {
   RowMatrix out(p1.rows(), p1.cols());
   const double tq = seconds_per_call([&] { auto q = lb::quantize<S>(p1); });
   const double td = seconds_per_call([&] { lb::dequantize(q1, lb::make_view(out.data(), q1.rows(), q1.cols())); });
-  return {n.scheme, n.granularity, static_cast<double>(q1.bytes() + q2.bytes()) * 8 / weights, lb::metrics::rmse(sums),
+  Row row{n.scheme, n.granularity, static_cast<double>(q1.bytes() + q2.bytes()) * 8 / weights, lb::metrics::rmse(sums),
           lb::metrics::sqnr_db(sums), lb::metrics::max_abs(sums), demo::accuracy(test, d1, d2, m),
           in_bytes / tq * 1e-9, in_bytes / td * 1e-9};
+  if constexpr (requires { typename S::block; }) {
+    using B = typename S::block;
+    if constexpr (lb::kernels::has_simd_codec<B>) {  // the SIMD kernels: same bytes, timed alike
+      const auto v = lb::make_view(p1.data(), q1.rows(), q1.cols());
+      row.simd_quant_gbs = in_bytes / seconds_per_call([&] { auto q = lb::kernels::quantize<B>(v); }) * 1e-9;
+      row.simd_dequant_gbs = in_bytes / seconds_per_call([&] {
+        lb::kernels::dequantize(q1, lb::make_view(out.data(), q1.rows(), q1.cols()));
+      }) * 1e-9;
+    }
+    if constexpr (lb::kernels::has_simd_dot<B>) {  // y = W1 x, activations quantized to the partner
+      std::vector<float> x(q1.cols(), 0.5f), y(q1.rows());
+      const double t = seconds_per_call([&] { lb::kernels::gemv(q1, x.data(), y.data()); });
+      row.gemv_gmacs = static_cast<double>(q1.rows() * q1.cols()) / t * 1e-9;
+    }
+  }
+  return row;
 }
 
 template <class Q>
@@ -165,18 +183,30 @@ void run_all(const std::tuple<Cs...>& cs, const demo::Mlp& m, const demo::Split&
 
 void print(const std::vector<Row>& rows, bool csv) {
   if (csv) {
-    std::printf("scheme,granularity,bits_per_weight,rmse,sqnr_db,max_abs,test_accuracy,quantize_gbs,dequantize_gbs\n");
+    std::printf("scheme,granularity,bits_per_weight,rmse,sqnr_db,max_abs,test_accuracy,quantize_gbs,dequantize_gbs,"
+                "simd_quantize_gbs,simd_dequantize_gbs,gemv_gmacs\n");
     for (const Row& r : rows)
-      std::printf("%s,%s,%.4f,%.6g,%.3f,%.6g,%.4f,%.3f,%.3f\n", r.scheme.c_str(), r.granularity.c_str(), r.bpw, r.rmse,
-                  r.sqnr, r.max_abs, r.accuracy, r.quant_gbs, r.dequant_gbs);
+      std::printf("%s,%s,%.4f,%.6g,%.3f,%.6g,%.4f,%.3f,%.3f,%.3f,%.3f,%.3f\n", r.scheme.c_str(), r.granularity.c_str(),
+                  r.bpw, r.rmse, r.sqnr, r.max_abs, r.accuracy, r.quant_gbs, r.dequant_gbs, r.simd_quant_gbs,
+                  r.simd_dequant_gbs, r.gemv_gmacs);
     return;
   }
-  std::printf("%-30s %-16s %6s %10s %8s %9s %8s %9s %9s\n", "scheme", "granularity", "bits/w", "RMSE", "SQNR dB",
-              "max|err|", "test acc", "quant GB/s", "deq GB/s");
-  std::printf("%s\n", std::string(114, '-').c_str());
+  std::printf("%-30s %-16s %6s %10s %8s %9s %8s %9s %9s %9s %9s %9s\n", "scheme", "granularity", "bits/w", "RMSE",
+              "SQNR dB", "max|err|", "test acc", "quant GB/s", "deq GB/s", "simd q", "simd dq", "GEMV GMAC");
+  std::printf("%s\n", std::string(144, '-').c_str());
+  const auto opt = [](double v) {
+    char buf[32];
+    if (std::isnan(v)) std::snprintf(buf, sizeof buf, "%9s", "-");
+    else std::snprintf(buf, sizeof buf, "%9.3f", v);
+    return std::string(buf);
+  };
   for (const Row& r : rows)
-    std::printf("%-30s %-16s %6.3f %10.3e %8.2f %9.3e %7.2f%% %10.3f %9.3f\n", r.scheme.c_str(), r.granularity.c_str(),
-                r.bpw, r.rmse, r.sqnr, r.max_abs, 100 * r.accuracy, r.quant_gbs, r.dequant_gbs);
+    std::printf("%-30s %-16s %6.3f %10.3e %8.2f %9.3e %7.2f%% %10.3f %9.3f %s %s %s\n", r.scheme.c_str(),
+                r.granularity.c_str(), r.bpw, r.rmse, r.sqnr, r.max_abs, 100 * r.accuracy, r.quant_gbs, r.dequant_gbs,
+                opt(r.simd_quant_gbs).c_str(), opt(r.simd_dequant_gbs).c_str(), opt(r.gemv_gmacs).c_str());
+  std::printf("\nsimd q / simd dq: the SIMD kernels (target %s), GB/s of f32; GEMV: y = W1 x with x quantized to the "
+              "block's ggml partner, G multiply-adds/s, one thread. '-': no SIMD kernel for that scheme yet.\n",
+              lb::kernels::target_name().c_str());
 }
 
 }  // namespace

@@ -26,6 +26,13 @@ LOWBIT_EXPORT(DotQ8_0Q8_0);
 LOWBIT_EXPORT(AllFinite);
 }  // namespace detail
 
+/// Blocks whose quantize/dequantize_row and vec_dot (with their partner) have SIMD kernels;
+/// the others run the reference codec through the same entry points.
+template <class Block>
+inline constexpr bool has_simd_codec = std::is_same_v<Block, gguf::Q8_0> || std::is_same_v<Block, gguf::Q4_0>;
+template <class Block>
+inline constexpr bool has_simd_dot = std::is_same_v<Block, gguf::Q8_0> || std::is_same_v<Block, gguf::Q4_0>;
+
 /// Quantizes nb * Block::kElems finite floats into nb blocks (the caller validated x).
 template <BlockCodec Block>
 void quantize_row(const float* x, Block* out, std::size_t nb) noexcept {

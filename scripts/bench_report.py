@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Turns scripts/bench's Google Benchmark JSON into bench/RESULTS.md: every ratio of issue 4."""
+import json
+import os
+import subprocess
+import sys
+
+d = sys.argv[1]
+
+
+def load(name):
+    with open(os.path.join(d, name)) as f:
+        return json.load(f)["benchmarks"]
+
+
+runs = {n: load(n + ".json") for n in ["gguf", "quantize", "gemm1", "gemm2", "gemv1", "gemv2"]}
+
+
+def find(run, prefix):
+    for b in runs[run]:
+        if b["name"].startswith(prefix) and not b.get("error_occurred"):
+            return b
+    return None
+
+
+def val(run, prefix, key):
+    b = find(run, prefix)
+    return b.get(key) if b else None
+
+
+def fmt(x, unit=""):
+    return "n/a" if x is None else f"{x:.3g}{unit}"
+
+
+def ratio(a, b):
+    return None if a is None or b is None or b == 0 else a / b
+
+
+rows = []
+
+
+def row(what, ours, base, base_name, target, unit):
+    r = ratio(ours, base)
+    ok = "n/a" if r is None or target is None else ("yes" if r >= target else "**no**")
+    rows.append(f"| {what} | {fmt(ours, unit)} | {fmt(base, unit)} ({base_name}) | {fmt(r, 'x')} | "
+                f"{'' if target is None else f'>= {target}x'} | {ok} |")
+
+
+cpu = subprocess.run(["sh", "-c", "lscpu | sed -n 's/^Model name: *//p'"], capture_output=True, text=True).stdout.strip()
+target = (find("gemm1", "BM_GemmI8") or {}).get("label", "").split()[-1]
+ghz = (runs["gguf"][0] or {}).get("GHz")
+
+# ggml anchors (llama.cpp test-quantize-perf, same machine kind, values/s; ../shared/perf-anchors.md):
+# they are not re-measured in this run (ggml is not a Debian package), so those ratios are to a
+# recorded figure.
+ggml = {"quantize q8_0": 5.5e9, "quantize q4_0": 0.97e9, "dequantize q8_0": 9.1e9, "dequantize q4_0": 2.3e9,
+        "vec_dot q4_0": 26.0e9, "vec_dot q8_0": 23.4e9}
+for op, bm, tgt in [("quantize q8_0", "BM_Quantize<gguf::Q8_0, true>", 1.3),
+                    ("quantize q4_0", "BM_Quantize<gguf::Q4_0, true>", 3.0),
+                    ("dequantize q8_0", "BM_Dequantize<gguf::Q8_0, true>", 1.3),
+                    ("dequantize q4_0", "BM_Dequantize<gguf::Q4_0, true>", 3.0),
+                    ("vec_dot q4_0", "(BM_VecDot<gguf::Q4_0, gguf::Q8_0, true>)", 1.3),
+                    ("vec_dot q8_0", "(BM_VecDot<gguf::Q8_0, gguf::Q8_0, true>)", 1.3)]:
+    ours = val("gguf", bm, "items_per_second")
+    row(f"{op}, 655360 values (values/s)", ours, ggml[op], "ggml anchor", tgt, "")
+    ref = val("gguf", bm.replace("true", "false"), "items_per_second")
+    row(f"{op} vs lowbit's scalar reference", ours, ref, "reference, this run", None, "")
+
+mem = val("quantize", "BM_Memcpy", "bytes_per_second")
+for op in ["Quantize", "Dequantize"]:
+    for blk in ["Q8_0", "Q4_0"]:
+        row(f"{op.lower()} {blk}, 4096x4096 f32 (bytes/s)",
+            val("quantize", f"BM_Kernel{op}<lb::gguf::{blk}>", "bytes_per_second"), mem, "memcpy", 0.8, "")
+
+g1 = val("gemm1", "BM_GemmI8/m:1024/n:1024/k:1024", "OPS/s")
+g2 = val("gemm2", "BM_GemmI8/m:1024/n:1024/k:1024", "OPS/s")
+row("int8 GEMM 1024^3, 1 thread (OPS/s)", g1, val("gemm1", "BM_DnnlU8S8/m:1024/n:1024/k:1024", "OPS/s"),
+    "oneDNN u8s8s32", 0.9, "")
+row("int8 GEMM 1024^3, 2 threads vs 1 thread", g2, g1, "lowbit 1 thread", 1.8, "")
+row("int8 GEMM 1024^3, 2 threads (OPS/s)", g2, val("gemm2", "BM_DnnlU8S8/m:1024/n:1024/k:1024", "OPS/s"),
+    "oneDNN u8s8s32, 2 threads", 0.9, "")
+for m in [64, 512]:
+    row(f"int8 x int8 GEMM m={m}, n=k=4096 (OPS/s)", val("gemm1", f"BM_GemmI8/m:{m}/", "OPS/s"),
+        val("gemm1", f"BM_OpenBlasF32/m:{m}/", "OPS/s"), "OpenBLAS sgemm", 2.5, "")
+row("int8 GEMM 1024^3 vs Eigen f32", g1, val("gemm1", "BM_EigenF32/m:1024/", "OPS/s"), "Eigen sgemm", None, "")
+
+for t, run in [(1, "gemv1"), (2, "gemv2")]:
+    rd = val(run, f"BM_StreamRead/threads:{t}", "bytes_per_second")
+    for n in [4096, 11008]:
+        row(f"GEMV q4_0 x q8_0 {n}x4096 from DRAM, {t} thread(s) (weight bytes/s)",
+            val(run, f"BM_Gemv<gguf::Q4_0>/n:{n}/k:4096/threads:{t}", "bytes_per_second"), rd, "streaming read", 0.9, "")
+
+print("# lowbit benchmark results (written by scripts/bench)\n")
+print(f"- CPU: {cpu}; core clock measured in the run: {fmt(ghz, ' GHz')}")
+print(f"- Highway target chosen by dispatch: {target}")
+print("- Single-thread rows pinned to core 0 (taskset); 2-thread rows use lowbit's pinned ThreadPool "
+      "(OpenMP/OpenBLAS set to 2).")
+print("- 'ggml anchor' figures are llama.cpp's test-quantize-perf on this machine kind (perf-anchors.md), "
+      "recorded, not re-run here; every other baseline ran in the same process.\n")
+print("| measurement | lowbit | baseline | ratio | target | met |")
+print("|---|---|---|---|---|---|")
+for r in rows:
+    print(r)
+print("\nNot implemented yet (no row): W4A8 GEMM with packed 4-bit panels, weight-only 4-bit x f32 GEMM, "
+      "binary XNOR-popcount GEMM, K-quant (Q4_K/Q6_K/TQ2_0 x Q8_K) dots.")
