@@ -26,8 +26,9 @@ void matmul(const float* x, std::size_t m, std::size_t ldx, const BlockMatrix<Bl
   LOWBIT_CHECK(m == 0 || n == 0 || (x != nullptr && y != nullptr), "x, y: null pointer");
   std::vector<P> xq(m * nb);
   for (std::size_t i = 0; i < m; ++i) {
-    for (std::size_t c = 0; c < k; ++c)
-      LOWBIT_CHECK(std::isfinite(x[i * ldx + c]), "x: element (", i, ", ", c, ") is not finite");
+    if (!LOWBIT_DISPATCH(detail::AllFinite)(x + i * ldx, k))  // the SIMD scan; locate only on failure
+      for (std::size_t c = 0; c < k; ++c)
+        LOWBIT_CHECK(std::isfinite(x[i * ldx + c]), "x: element (", i, ", ", c, ") is not finite");
     quantize_row(x + i * ldx, xq.data() + i * nb, nb);
   }
   constexpr std::size_t kChunk = 16;  // output channels per task
