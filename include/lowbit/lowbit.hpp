@@ -4,5 +4,6 @@
 
 #include "lowbit/portable.hpp"
 #include "lowbit/kernels/gemm_i8.hpp"
+#include "lowbit/kernels/gemm_q4.hpp"
 #include "lowbit/kernels/gguf.hpp"
 #include "lowbit/kernels/gguf_matmul.hpp"

@@ -1,9 +1,13 @@
 // Integer GEMM against a naive int32 loop: ragged m/n/k, strides, every target, any thread count.
+#include <algorithm>
+#include <cmath>
+#include <limits>
 #include <random>
 #include <vector>
 
 #include "kernels/targets.hpp"
 #include "lowbit/kernels/gemm_i8.hpp"
+#include "lowbit/kernels/gemm_q4.hpp"
 
 namespace lb = lowbit;
 using lowbit_test::for_each_target;
@@ -65,4 +69,97 @@ TEST_CASE("kernels: PackedI8 column sums and argument errors", "[kernels][gemm]"
   std::vector<std::int32_t> c(4);
   REQUIRE_THROWS_AS(lb::kernels::gemm_u8s8s32(a.data(), 2, 2, p, c.data()), lb::argument_error);  // lda < k
   REQUIRE_THROWS_AS(lb::kernels::PackedI8(w.data(), 2, 3, 2), lb::argument_error);
+}
+
+// ---- 4-bit weights: PackedQ4, W4A8 and weight-only GEMM ----
+namespace {
+lb::BlockMatrix<lb::gguf::Q4_0> random_q4(std::size_t n, std::size_t k, std::mt19937& rng) {
+  std::normal_distribution<float> nd(0.0f, 1.0f);
+  std::vector<float> w(n * k);
+  for (auto& v : w) v = nd(rng);
+  if (n * k != 0) w[0] = 40.0f;                           // an outlier block
+  for (std::size_t c = 0; c < std::min<std::size_t>(k, 32) && n > 1; ++c) w[k + c] = 0.0f;  // an all-zero block
+  return lb::gguf::Scheme<lb::gguf::Q4_0>::quantize(lb::make_view(w.data(), n, k));
+}
+}  // namespace
+
+TEST_CASE("kernels: PackedQ4 repacks Q4_0 losslessly and rejects ragged k", "[kernels][gemm][q4]") {
+  std::mt19937 rng(7);
+  for (auto [n, k] : {std::pair<std::size_t, std::size_t>{1, 32}, {3, 96}, {65, 64}, {130, 32}}) {
+    const auto w = random_q4(n, k, rng);
+    const lb::kernels::PackedQ4 p(w);
+    REQUIRE(p.groups() == (n + 63) / 64);
+    const auto back = p.to_q4_0();
+    REQUIRE(std::equal(back.as_bytes().begin(), back.as_bytes().end(), w.as_bytes().begin(), w.as_bytes().end()));
+  }
+  std::vector<float> w(2 * 33, 1.0f);
+  REQUIRE_THROWS_AS(lb::kernels::PackedQ4(lb::make_view<const float>(w.data(), 2, 33)), lb::argument_error);
+}
+
+TEST_CASE("kernels: W4A8 and weight-only Q4 GEMM match the reference on every target", "[kernels][gemm][q4]") {
+  std::mt19937 rng(11);
+  std::normal_distribution<float> nd(0.0f, 1.0f);
+  lb::ThreadPool pool(2);
+  struct S {
+    std::size_t m, n, k;
+  };
+  for (S s : {S{1, 1, 32}, S{1, 255, 1024}, S{3, 17, 96}, S{5, 64, 32}, S{17, 65, 320}, S{7, 130, 0}, S{6, 3, 64}}) {
+    const auto w = random_q4(s.n, s.k, rng);
+    const lb::kernels::PackedQ4 packed(w);
+    const std::size_t ldx = s.k + 3, ldy = s.n + 2, nb = s.k / 32;
+    std::vector<float> x(s.m * ldx + 1);
+    for (auto& v : x) v = nd(rng);
+    // The oracles: ggml's reference Q4_0 x Q8_0 dot per output (integer path), and the double
+    // dot of the dequantized weights (weight-only path), each with its rounding bound.
+    std::vector<lb::gguf::Q8_0> xq(s.m * nb);
+    for (std::size_t i = 0; i < s.m; ++i)
+      for (std::size_t b = 0; b < nb; ++b) lb::gguf::Q8_0::quantize(x.data() + i * ldx + 32 * b, xq[i * nb + b]);
+    std::vector<float> wd(s.n * s.k);
+    if (s.k != 0) w.dequantize(lb::make_view(wd.data(), s.n, s.k));
+    std::vector<double> want_a8(s.m * s.n), bound_a8(s.m * s.n), want_f32(s.m * s.n), bound_f32(s.m * s.n);
+    for (std::size_t i = 0; i < s.m; ++i)
+      for (std::size_t j = 0; j < s.n; ++j) {
+        const auto* wr = w.row(j).data();
+        const auto* xr = xq.data() + i * nb;
+        want_a8[i * s.n + j] = lb::gguf::vec_dot(wr, xr, nb);
+        for (std::size_t b = 0; b < nb; ++b)
+          bound_a8[i * s.n + j] += std::fabs(lb::gguf::block_dot(wr[b], xr[b]) * lb::gguf::from_f16(wr[b].d) *
+                                             lb::gguf::from_f16(xr[b].d));
+        for (std::size_t t = 0; t < s.k; ++t) {
+          const double p = static_cast<double>(x[i * ldx + t]) * wd[j * s.k + t];
+          want_f32[i * s.n + j] += p;
+          bound_f32[i * s.n + j] += std::fabs(p);
+        }
+      }
+    const double eps = std::ldexp(1.0, -24);
+    for_each_target([&] {
+      for (int threads : {1, 2}) {
+        const lb::Executor ex = threads == 1 ? lb::Executor{} : pool.executor();
+        std::vector<float> y_a8(s.m * ldy, -7.0f), y_f32(s.m * ldy, -7.0f);
+        lb::kernels::gemm_q4_a8(x.data(), s.m, ldx, packed, y_a8.data(), ldy, ex);
+        lb::kernels::gemm_q4_f32(x.data(), s.m, ldx, packed, y_f32.data(), ldy, ex);
+        INFO("m " << s.m << " n " << s.n << " k " << s.k << " threads " << threads);
+        for (std::size_t i = 0; i < s.m; ++i) {
+          for (std::size_t j = 0; j < s.n; ++j) {
+            const std::size_t o = i * s.n + j;
+            // |error| <= (terms + 1) * 2^-24 * sum |terms| for any f32 summation order
+            REQUIRE(std::fabs(y_a8[i * ldy + j] - want_a8[o]) <= (nb + 2) * eps * bound_a8[o] + 1e-30);
+            REQUIRE(std::fabs(y_f32[i * ldy + j] - want_f32[o]) <= (s.k + 2) * eps * bound_f32[o] + 1e-30);
+          }
+          for (std::size_t j = s.n; j < ldy; ++j) REQUIRE((y_a8[i * ldy + j] == -7.0f && y_f32[i * ldy + j] == -7.0f));
+        }
+      }
+    });
+  }
+}
+
+TEST_CASE("kernels: Q4 GEMM argument errors leave the output untouched", "[kernels][gemm][q4]") {
+  std::mt19937 rng(3);
+  const lb::kernels::PackedQ4 p(random_q4(4, 64, rng));
+  std::vector<float> x(2 * 64, 1.0f), y(8, -1.0f);
+  x[64 + 5] = std::numeric_limits<float>::quiet_NaN();
+  REQUIRE_THROWS_WITH(lb::kernels::gemm_q4_a8(x.data(), 2, 0, p, y.data()), Catch::Contains("(1, 5) is not finite"));
+  REQUIRE_THROWS_AS(lb::kernels::gemm_q4_f32(x.data(), 2, 0, p, y.data()), lb::argument_error);
+  REQUIRE_THROWS_AS(lb::kernels::gemm_q4_f32(x.data(), 1, 32, p, y.data()), lb::argument_error);  // ldx < k
+  REQUIRE(std::all_of(y.begin(), y.end(), [](float v) { return v == -1.0f; }));
 }

@@ -4,3 +4,4 @@
 #include "lowbit/kernels/gguf-inl.h"
 #include "lowbit/kernels/gemm_i8-inl.h"
 #include "lowbit/kernels/scan-inl.h"
+#include "lowbit/kernels/gemm_q4-inl.h"

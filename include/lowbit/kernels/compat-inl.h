@@ -15,6 +15,7 @@
 #endif
 
 #include <cstring>
+#include <type_traits>
 
 #include "hwy/highway.h"
 #include "lowbit/core/half.hpp"
@@ -108,6 +109,26 @@ HWY_INLINE void StoreN(hn::Vec<D> v, D d, hn::TFromD<D>* HWY_RESTRICT p, size_t 
   hn::Store(v, d, buf);
   std::memcpy(p, buf, n * sizeof(hn::TFromD<D>));
 #endif
+}
+
+/// Loads min(n, Lanes) lanes (the rest zero): a tile's columns at a matrix's right edge.
+template <class D>
+HWY_INLINE hn::Vec<D> LoadUpTo(D d, const hn::TFromD<D>* HWY_RESTRICT p, size_t n) {
+  return n >= hn::Lanes(d) ? hn::LoadU(d, p) : n == 0 ? hn::Zero(d) : LoadN(d, p, n);
+}
+template <class D>
+HWY_INLINE void StoreUpTo(hn::Vec<D> v, D d, hn::TFromD<D>* HWY_RESTRICT p, size_t n) {
+  if (n >= hn::Lanes(d)) hn::StoreU(v, d, p);
+  else if (n != 0) StoreN(v, d, p, n);
+}
+
+/// f(std::integral_constant<size_t, R>()) with R = rows (1 <= rows <= MR): the register tile for a bottom edge.
+template <size_t MR, class F>
+HWY_INLINE void ForRows(size_t rows, F&& f) {
+  if constexpr (MR > 1) {
+    if (rows < MR) return ForRows<MR - 1>(rows, f);
+  }
+  f(std::integral_constant<size_t, MR>());
 }
 
 /// Keeps the compiler from fusing v into a following add (GNU mode's -ffp-contract=fast would
