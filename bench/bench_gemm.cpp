@@ -2,6 +2,7 @@
 // u8s8s32 matmul (when installed), in the same run. Counters: OPS/s (2 per multiply-add).
 // Threads: "/threads:2" rows use lowbit's pinned ThreadPool, and set OpenBLAS/OpenMP to 2.
 #include <lowbit/kernels/gemm_i8.hpp>
+#include <lowbit/kernels/gemm_q4.hpp>
 
 #include <Eigen/Core>
 
@@ -51,6 +52,27 @@ void BM_GemmI8(benchmark::State& st) {
   }
   set_ops(st, m, n, k, threads);
   st.SetLabel("lowbit u8s8s32 " + lb::kernels::target_name());
+}
+
+/// 4-bit weights (Q4_0 panels) x f32 activations: W4A8 (activations quantized per 32-block inside
+/// the call, counted) or weight-only.
+template <bool kA8>
+void BM_GemmQ4(benchmark::State& st) {
+  const std::size_t m = st.range(0), n = st.range(1), k = st.range(2);
+  const int threads = static_cast<int>(st.range(3));
+  const auto w = lowbit_bench::normal(n * k, 0.02f, 2);
+  const lb::kernels::PackedQ4 packed(lb::make_view(w.data(), n, k));
+  const auto x = lowbit_bench::normal(m * k, 1.0f, 1);
+  std::vector<float> c(m * n);
+  const lb::Executor ex = threads == 1 ? lb::Executor{} : pool2().executor();
+  for (auto _ : st) {
+    if constexpr (kA8) lb::kernels::gemm_q4_a8(x.data(), m, k, packed, c.data(), n, ex);
+    else lb::kernels::gemm_q4_f32(x.data(), m, k, packed, c.data(), n, ex);
+    benchmark::DoNotOptimize(c.data());
+  }
+  set_ops(st, m, n, k, threads);
+  st.SetLabel(std::string(kA8 ? "lowbit W4A8 q4_0 x q8_0-blocks " : "lowbit weight-only q4_0 x f32 ") +
+              lb::kernels::target_name());
 }
 
 void BM_EigenF32(benchmark::State& st) {
@@ -129,6 +151,8 @@ void ShapesF32(benchmark::internal::Benchmark* b) {
 }  // namespace
 
 BENCHMARK(BM_GemmI8)->Apply(Shapes);
+BENCHMARK(BM_GemmQ4<true>)->Apply(Shapes);
+BENCHMARK(BM_GemmQ4<false>)->Apply(Shapes);
 BENCHMARK(BM_EigenF32)->Apply(ShapesF32);
 #ifdef LOWBIT_BENCH_OPENBLAS
 BENCHMARK(BM_OpenBlasF32)->Apply(Shapes);

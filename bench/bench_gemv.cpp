@@ -2,6 +2,7 @@
 // 32 MiB L3), in weight bytes/s, against a streaming-read baseline in the same run; 1 and 2
 // pinned threads. Also the f32 GEMV of Eigen on the same shape.
 #include <lowbit/core/aligned_buffer.hpp>
+#include <lowbit/kernels/gemm_q4.hpp>
 #include <lowbit/kernels/gguf_matmul.hpp>
 
 #include <immintrin.h>
@@ -75,6 +76,32 @@ void BM_Gemv(benchmark::State& st) {
   st.SetLabel(std::string(Block::name) + " x q8_0 " + lb::kernels::target_name());
 }
 
+/// The same GEMV on PackedQ4 panels: W4A8 (x quantized per block inside the call) or weight-only.
+template <bool kA8>
+void BM_GemvPackedQ4(benchmark::State& st) {
+  const std::size_t n = st.range(0), k = st.range(1);
+  const int threads = static_cast<int>(st.range(2));
+  const auto w = lowbit_bench::normal(n * k, 0.02f, 4);
+  const lb::kernels::PackedQ4 one(lb::make_view(w.data(), n, k));
+  const std::size_t copies = std::max<std::size_t>(2, (std::size_t{96} << 20) / one.bytes() + 1);
+  const std::vector<lb::kernels::PackedQ4> ws(copies, one);
+  const auto x = lowbit_bench::normal(k, 1.0f, 5);
+  std::vector<float> y(n);
+  const lb::Executor ex = threads == 1 ? lb::Executor{} : pool2().executor();
+  std::size_t i = 0;
+  for (auto _ : st) {
+    const auto& wi = ws[i++ % copies];
+    if constexpr (kA8) lb::kernels::gemm_q4_a8(x.data(), 1, 0, wi, y.data(), 0, ex);
+    else lb::kernels::gemm_q4_f32(x.data(), 1, 0, wi, y.data(), 0, ex);
+    benchmark::DoNotOptimize(y.data());
+  }
+  // weight bytes as stored in the GGUF tensor (= the panels without the last group's padding)
+  st.SetBytesProcessed(static_cast<std::int64_t>(st.iterations() * n * k / 32 * 18));
+  st.counters["MAC/s"] = benchmark::Counter(static_cast<double>(n * k), benchmark::Counter::kIsIterationInvariantRate);
+  st.counters["threads"] = threads;
+  st.SetLabel(std::string(kA8 ? "packed q4_0 W4A8 " : "packed q4_0 weight-only f32 ") + lb::kernels::target_name());
+}
+
 void BM_EigenGemvF32(benchmark::State& st) {
   const Eigen::Index n = st.range(0), k = st.range(1);
   Eigen::setNbThreads(1);
@@ -95,4 +122,7 @@ BENCHMARK(BM_StreamRead)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime();
 BENCHMARK(BM_Gemv<gguf::Q4_0>)->ArgNames({"n", "k", "threads"})->Args({4096, 4096, 1})->Args({11008, 4096, 1})
     ->Args({4096, 4096, 2})->Args({11008, 4096, 2})->UseRealTime();
 BENCHMARK(BM_Gemv<gguf::Q8_0>)->ArgNames({"n", "k", "threads"})->Args({4096, 4096, 1})->Args({4096, 4096, 2})->UseRealTime();
+BENCHMARK(BM_GemvPackedQ4<true>)->ArgNames({"n", "k", "threads"})->Args({4096, 4096, 1})->Args({11008, 4096, 1})
+    ->Args({4096, 4096, 2})->Args({11008, 4096, 2})->UseRealTime();
+BENCHMARK(BM_GemvPackedQ4<false>)->ArgNames({"n", "k", "threads"})->Args({4096, 4096, 1})->Args({4096, 4096, 2})->UseRealTime();
 BENCHMARK(BM_EigenGemvF32)->ArgNames({"n", "k"})->Args({4096, 4096})->UseRealTime();

@@ -51,38 +51,39 @@ LOWBIT_VNNI_ATTR HWY_INLINE void TileQ4A8(const detail::Q8Blocks& a, size_t row,
   const auto low4 = hn::Set(du8, 0x0F);
   for (size_t b = b0; b < b1; ++b) {
     const uint8_t* blk = group + b * detail::kQ4BlockBytes;
-    hn::Vec<decltype(d32)> isum[MR][NV];
-    for (size_t i = 0; i < MR; ++i)
-      for (size_t v = 0; v < NV; ++v) isum[i][v] = hn::Zero(d32);
+    // Two vectors of columns at a time: their int32 sums and decoded codes fit in registers.
+    for (size_t v0 = 0; v0 < NV; v0 += 2) {
+      hn::Vec<decltype(d32)> isum[MR][2];
+      for (size_t i = 0; i < MR; ++i) isum[i][0] = isum[i][1] = hn::Zero(d32);
 #pragma GCC unroll 4
-    for (size_t s = 0; s < 4; ++s) {
-      hn::Vec<decltype(du8)> lo[NV], hi[NV];
-      for (size_t v = 0; v < NV; ++v) {
-        const auto w = hn::LoadU(du8, blk + s * 256 + 4 * (col + v * L));
-        lo[v] = hn::And(w, low4);
-        hi[v] = hn::And(hn::BitCast(du8, hn::ShiftRight<4>(hn::BitCast(du16, w))), low4);
-      }
+      for (size_t s = 0; s < 4; ++s) {
+        hn::Vec<decltype(du8)> lo[2], hi[2];
+        for (size_t v = 0; v < 2; ++v) {
+          const auto w = hn::LoadU(du8, blk + s * 256 + 4 * (col + (v0 + v) * L));
+          lo[v] = hn::And(w, low4);
+          hi[v] = hn::And(hn::BitCast(du8, hn::ShiftRight<4>(hn::BitCast(du16, w))), low4);
+        }
 #pragma GCC unroll 8
-      for (size_t i = 0; i < MR; ++i) {
-        int32_t q_lo, q_hi;
-        const int8_t* q = a.q + (row + i) * a.ldq + b * detail::kQ4Block + 8 * s;
-        std::memcpy(&q_lo, q, 4);
-        std::memcpy(&q_hi, q + 4, 4);
-        const auto a_lo = hn::BitCast(d8, hn::Set(d32, q_lo)), a_hi = hn::BitCast(d8, hn::Set(d32, q_hi));
-        for (size_t v = 0; v < NV; ++v) {
-          isum[i][v] = DotBytes(d32, isum[i][v], lo[v], a_lo);
-          isum[i][v] = DotBytes(d32, isum[i][v], hi[v], a_hi);
+        for (size_t i = 0; i < MR; ++i) {
+          int32_t q_lo, q_hi;
+          const int8_t* q = a.q + (row + i) * a.ldq + b * detail::kQ4Block + 8 * s;
+          std::memcpy(&q_lo, q, 4);
+          std::memcpy(&q_hi, q + 4, 4);
+          const auto a_lo = hn::BitCast(d8, hn::Set(d32, q_lo)), a_hi = hn::BitCast(d8, hn::Set(d32, q_hi));
+          for (size_t v = 0; v < 2; ++v) {
+            isum[i][v] = DotBytes(d32, isum[i][v], lo[v], a_lo);
+            isum[i][v] = DotBytes(d32, isum[i][v], hi[v], a_hi);
+          }
         }
       }
-    }
-    hn::Vec<decltype(df)> dw[NV];
-    for (size_t v = 0; v < NV; ++v) dw[v] = Q4Scales(df, blk, col + v * L);
+      const auto dw0 = Q4Scales(df, blk, col + v0 * L), dw1 = Q4Scales(df, blk, col + (v0 + 1) * L);
 #pragma GCC unroll 8
-    for (size_t i = 0; i < MR; ++i) {
-      const auto da = hn::Set(df, a.d[(row + i) * a.lds + b]);
-      const auto s8 = hn::Set(d32, a.sum8[(row + i) * a.lds + b]);
-      for (size_t v = 0; v < NV; ++v)
-        acc[i][v] = hn::MulAdd(hn::Mul(dw[v], da), hn::ConvertTo(df, hn::Sub(isum[i][v], s8)), acc[i][v]);
+      for (size_t i = 0; i < MR; ++i) {
+        const auto da = hn::Set(df, a.d[(row + i) * a.lds + b]);
+        const auto s8 = hn::Set(d32, a.sum8[(row + i) * a.lds + b]);
+        acc[i][v0] = hn::MulAdd(hn::Mul(dw0, da), hn::ConvertTo(df, hn::Sub(isum[i][0], s8)), acc[i][v0]);
+        acc[i][v0 + 1] = hn::MulAdd(hn::Mul(dw1, da), hn::ConvertTo(df, hn::Sub(isum[i][1], s8)), acc[i][v0 + 1]);
+      }
     }
   }
   for (size_t i = 0; i < MR; ++i)
@@ -145,12 +146,12 @@ LOWBIT_VNNI_ATTR inline void GemmQ4A8Group(const detail::Q8Blocks& a, size_t m, 
   detail::gemm_q4a8_group_scalar(a, m, nb, group, c, ldc, cols);
 #else
   const size_t L = hn::Lanes(hn::ScalableTag<int32_t>());
-  if (m == 1) {  // GEMV: all 64 columns at once, to keep enough independent vpdpbusd chains
-    constexpr size_t kNV = HWY_TARGET <= HWY_AVX3 ? 4 : 2;
-    for (size_t col = 0; col < cols; col += kNV * L) TileQ4A8<1, kNV>(a, 0, group, 0, nb, col, cols - col, c + col, ldc, false);
+  constexpr size_t kMR = HWY_TARGET <= HWY_AVX3 ? 4 : 2, kNV = 2;
+  if (m == 1) {  // GEMV: the whole depth per tile, so y is written once
+    constexpr size_t kNV1 = HWY_TARGET <= HWY_AVX3 ? 4 : 2;  // one pass over the group's stream
+    for (size_t col = 0; col < cols; col += kNV1 * L) TileQ4A8<1, kNV1>(a, 0, group, 0, nb, col, cols - col, c + col, ldc, false);
     return;
-  }
-  constexpr size_t kMR = HWY_TARGET <= HWY_AVX3 ? 4 : 2, kNV = 2;  // 2 * MR * NV + 3 * NV vectors live
+  }  // 2 * MR * NV + 3 * NV vectors live
   constexpr size_t kKB = 8;  // blocks per k slice: 9 KiB of the group stays in L1 across row tiles
   for (size_t b0 = 0; b0 < nb; b0 += kKB) {
     const size_t b1 = std::min(nb, b0 + kKB);
