@@ -1,6 +1,7 @@
 // GEMM and GEMV: lowbit's kernels against Eigen f32 (always), OpenBLAS sgemm and oneDNN
 // u8s8s32 matmul (when installed), in the same run. Counters: OPS/s (2 per multiply-add).
 // Threads: "/threads:2" rows use lowbit's pinned ThreadPool, and set OpenBLAS/OpenMP to 2.
+#include <lowbit/kernels/gemm_b1.hpp>
 #include <lowbit/kernels/gemm_i8.hpp>
 #include <lowbit/kernels/gemm_q4.hpp>
 
@@ -73,6 +74,24 @@ void BM_GemmQ4(benchmark::State& st) {
   set_ops(st, m, n, k, threads);
   st.SetLabel(std::string(kA8 ? "lowbit W4A8 q4_0 x q8_0-blocks " : "lowbit weight-only q4_0 x f32 ") +
               lb::kernels::target_name());
+}
+
+/// Binary x binary (XNOR-popcount), activations' sign bits packed beforehand (as a binary
+/// layer's input arrives); OPS/s counts 2 per +-1 multiply-add, comparable with the int8 rows.
+void BM_GemmB1(benchmark::State& st) {
+  const std::size_t m = st.range(0), n = st.range(1), k = st.range(2);
+  const int threads = static_cast<int>(st.range(3));
+  const auto a = lowbit_bench::normal(m * k, 1.0f, 1), w = lowbit_bench::normal(n * k, 1.0f, 2);
+  const lb::kernels::SignBits bits(a.data(), m, k);
+  const lb::kernels::PackedB1 packed(w.data(), n, k);
+  std::vector<std::int32_t> c(m * n);
+  const lb::Executor ex = threads == 1 ? lb::Executor{} : pool2().executor();
+  for (auto _ : st) {
+    lb::kernels::gemm_b1(bits, packed, c.data(), n, ex);
+    benchmark::DoNotOptimize(c.data());
+  }
+  set_ops(st, m, n, k, threads);
+  st.SetLabel("lowbit binary xnor-popcount " + lb::kernels::target_name());
 }
 
 void BM_EigenF32(benchmark::State& st) {
@@ -151,6 +170,7 @@ void ShapesF32(benchmark::internal::Benchmark* b) {
 }  // namespace
 
 BENCHMARK(BM_GemmI8)->Apply(Shapes);
+BENCHMARK(BM_GemmB1)->Apply(Shapes);
 BENCHMARK(BM_GemmQ4<true>)->Apply(Shapes);
 BENCHMARK(BM_GemmQ4<false>)->Apply(Shapes);
 BENCHMARK(BM_EigenF32)->Apply(ShapesF32);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "lowbit/portable.hpp"
+#include "lowbit/kernels/gemm_b1.hpp"
 #include "lowbit/kernels/gemm_i8.hpp"
 #include "lowbit/kernels/gemm_q4.hpp"
 #include "lowbit/kernels/gguf.hpp"

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "kernels/targets.hpp"
+#include "lowbit/kernels/gemm_b1.hpp"
 #include "lowbit/kernels/gemm_i8.hpp"
 #include "lowbit/kernels/gemm_q4.hpp"
 
@@ -162,4 +163,50 @@ TEST_CASE("kernels: Q4 GEMM argument errors leave the output untouched", "[kerne
   REQUIRE_THROWS_AS(lb::kernels::gemm_q4_f32(x.data(), 2, 0, p, y.data()), lb::argument_error);
   REQUIRE_THROWS_AS(lb::kernels::gemm_q4_f32(x.data(), 1, 32, p, y.data()), lb::argument_error);  // ldx < k
   REQUIRE(std::all_of(y.begin(), y.end(), [](float v) { return v == -1.0f; }));
+}
+
+// ---- binary x binary (XNOR-popcount) ----
+TEST_CASE("kernels: binary GEMM equals the +-1 dot product on every target", "[kernels][gemm][b1]") {
+  std::mt19937 rng(5);
+  std::normal_distribution<float> nd(0.0f, 1.0f);
+  lb::ThreadPool pool(2);
+  for (Case s : {Case{1, 1, 1}, Case{3, 17, 63}, Case{7, 32, 64}, Case{6, 33, 65}, Case{17, 130, 255},
+                 Case{13, 3, 1000}, Case{1, 255, 3}, Case{64, 100, 128}, Case{2, 5, 0}}) {
+    const std::size_t lda = s.k + 3, ldw = s.k + 1, ldc = s.n + 2;
+    std::vector<float> a(s.m * lda + 1), w(s.n * ldw);
+    for (auto& v : a) v = nd(rng);
+    for (auto& v : w) v = nd(rng);
+    if (s.k > 0) a[0] = 0.0f, w[0] = -0.0f;  // sign(0) = +1, also for -0
+    const auto sgn = [](float v) { return v >= 0.0f ? 1 : -1; };
+    std::vector<std::int32_t> want(s.m * s.n);
+    for (std::size_t i = 0; i < s.m; ++i)
+      for (std::size_t j = 0; j < s.n; ++j)
+        for (std::size_t kk = 0; kk < s.k; ++kk) want[i * s.n + j] += sgn(a[i * lda + kk]) * sgn(w[j * ldw + kk]);
+    const lb::kernels::SignBits bits(a.data(), s.m, s.k, lda);
+    const lb::kernels::PackedB1 packed(w.data(), s.n, s.k, ldw);
+    for_each_target([&] {
+      for (int threads : {1, 2}) {
+        std::vector<std::int32_t> c(s.m * ldc, -7);
+        lb::kernels::gemm_b1(bits, packed, c.data(), ldc, threads == 1 ? lb::Executor{} : pool.executor());
+        INFO("m " << s.m << " n " << s.n << " k " << s.k << " threads " << threads);
+        for (std::size_t i = 0; i < s.m; ++i) {
+          for (std::size_t j = 0; j < s.n; ++j) REQUIRE(c[i * ldc + j] == want[i * s.n + j]);
+          for (std::size_t j = s.n; j < ldc; ++j) REQUIRE(c[i * ldc + j] == -7);
+        }
+      }
+    });
+  }
+}
+
+TEST_CASE("kernels: binary GEMM argument errors", "[kernels][gemm][b1]") {
+  std::vector<float> x(4 * 8, 1.0f);
+  x[9] = std::numeric_limits<float>::infinity();
+  REQUIRE_THROWS_WITH(lb::kernels::SignBits(x.data(), 4, 8), Catch::Contains("(1, 1) is not finite"));
+  x[9] = 1.0f;
+  const lb::kernels::SignBits a(x.data(), 4, 8);
+  REQUIRE(a.bit(0, 0));
+  const lb::kernels::PackedB1 w(x.data(), 2, 7, 8);
+  std::vector<std::int32_t> c(8);
+  REQUIRE_THROWS_AS(lb::kernels::gemm_b1(a, w, c.data()), lb::argument_error);  // 8 vs 7 deep
+  REQUIRE_THROWS_AS(lb::kernels::SignBits(x.data(), 4, 8, 7), lb::argument_error);
 }

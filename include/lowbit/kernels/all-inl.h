@@ -5,3 +5,4 @@
 #include "lowbit/kernels/gemm_i8-inl.h"
 #include "lowbit/kernels/scan-inl.h"
 #include "lowbit/kernels/gemm_q4-inl.h"
+#include "lowbit/kernels/gemm_b1-inl.h"

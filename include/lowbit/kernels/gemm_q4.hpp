@@ -90,10 +90,7 @@ inline bool check_gemm_q4(const float* x, std::size_t m, std::size_t& ldx, const
   LOWBIT_CHECK(ldx >= w.k() && ldy >= w.n(), "ldx, ldy: ", ldx, ", ", ldy, " are smaller than k = ", w.k(),
                ", n = ", w.n());
   LOWBIT_CHECK(m == 0 || w.n() == 0 || (y != nullptr && (w.k() == 0 || x != nullptr)), "x, y: null pointer");
-  for (std::size_t i = 0; i < m && w.n() != 0; ++i)
-    if (!LOWBIT_DISPATCH(AllFinite)(x + i * ldx, w.k()))  // the SIMD scan; locate only on failure
-      for (std::size_t c = 0; c < w.k(); ++c)
-        LOWBIT_CHECK(std::isfinite(x[i * ldx + c]), "x: element (", i, ", ", c, ") is not finite");
+  if (w.n() != 0) check_finite("x", x, m, w.k(), ldx);
   if (w.k() == 0)
     for (std::size_t i = 0; i < m; ++i) std::fill(y + i * ldy, y + i * ldy + w.n(), 0.0f);
   return m != 0 && w.n() != 0 && w.k() != 0;

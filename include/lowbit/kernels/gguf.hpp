@@ -12,6 +12,7 @@
 #include <type_traits>
 
 #include "lowbit/kernels/dispatch.hpp"
+#include "lowbit/kernels/scan.hpp"
 #include "lowbit/schemes/gguf.hpp"
 
 LOWBIT_BEGIN_NAMESPACE
@@ -23,7 +24,6 @@ LOWBIT_EXPORT(DequantizeQ8_0);
 LOWBIT_EXPORT(DequantizeQ4_0);
 LOWBIT_EXPORT(DotQ4_0Q8_0);
 LOWBIT_EXPORT(DotQ8_0Q8_0);
-LOWBIT_EXPORT(AllFinite);
 }  // namespace detail
 
 /// Blocks whose quantize/dequantize_row and vec_dot (with their partner) have SIMD kernels;
@@ -68,7 +68,7 @@ template <BlockCodec Block>
 BlockMatrix<Block> quantize(MatrixView<const float> x) {
   return gguf::Scheme<Block>::quantize_rows(
       x, [](const float* in, Block* out, std::size_t nb) { quantize_row(in, out, nb); },
-      [](const float* in, std::size_t n) { return LOWBIT_DISPATCH(detail::AllFinite)(in, n); });
+      [](const float* in, std::size_t n) { return all_finite(in, n); });
 }
 
 /// Decodes m into out (m's shape; any strides).

@@ -25,12 +25,8 @@ void matmul(const float* x, std::size_t m, std::size_t ldx, const BlockMatrix<Bl
   LOWBIT_CHECK(ldx >= k && ldy >= n, "ldx, ldy: ", ldx, ", ", ldy, " are smaller than k = ", k, ", n = ", n);
   LOWBIT_CHECK(m == 0 || n == 0 || (x != nullptr && y != nullptr), "x, y: null pointer");
   std::vector<P> xq(m * nb);
-  for (std::size_t i = 0; i < m; ++i) {
-    if (!LOWBIT_DISPATCH(detail::AllFinite)(x + i * ldx, k))  // the SIMD scan; locate only on failure
-      for (std::size_t c = 0; c < k; ++c)
-        LOWBIT_CHECK(std::isfinite(x[i * ldx + c]), "x: element (", i, ", ", c, ") is not finite");
-    quantize_row(x + i * ldx, xq.data() + i * nb, nb);
-  }
+  check_finite("x", x, m, k, ldx);
+  for (std::size_t i = 0; i < m; ++i) quantize_row(x + i * ldx, xq.data() + i * nb, nb);
   constexpr std::size_t kChunk = 16;  // output channels per task
   ex.parallel_for(div_ceil(n, kChunk), [&](std::size_t t) {
     for (std::size_t j = t * kChunk; j < std::min(n, (t + 1) * kChunk); ++j)
