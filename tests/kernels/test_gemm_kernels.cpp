@@ -9,6 +9,7 @@
 #include "lowbit/kernels/gemm_b1.hpp"
 #include "lowbit/kernels/gemm_i8.hpp"
 #include "lowbit/kernels/gemm_q4.hpp"
+#include "lowbit/kernels/output_stage.hpp"
 
 namespace lb = lowbit;
 using lowbit_test::for_each_target;
@@ -209,4 +210,87 @@ TEST_CASE("kernels: binary GEMM argument errors", "[kernels][gemm][b1]") {
   std::vector<std::int32_t> c(8);
   REQUIRE_THROWS_AS(lb::kernels::gemm_b1(a, w, c.data()), lb::argument_error);  // 8 vs 7 deep
   REQUIRE_THROWS_AS(lb::kernels::SignBits(x.data(), 4, 8, 7), lb::argument_error);
+}
+
+// ---- the gemmlowp output stage ----
+namespace {
+// TFLite's MultiplyByQuantizedMultiplier, written out independently of lowbit's fixedpoint.
+std::int32_t tflite_mbqm(std::int32_t x, std::int32_t mult, int shift) {
+  const int left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
+  const std::int64_t xs = std::clamp<std::int64_t>(std::int64_t{x} * (std::int64_t{1} << left), INT32_MIN, INT32_MAX);
+  std::int32_t h;
+  if (xs == INT32_MIN && mult == INT32_MIN) h = INT32_MAX;
+  else {
+    const std::int64_t ab = xs * mult, nudge = ab >= 0 ? (1 << 30) : (1 - (1 << 30));
+    h = static_cast<std::int32_t>((ab + nudge) / (std::int64_t{1} << 31));
+  }
+  const std::int32_t mask = static_cast<std::int32_t>((std::int64_t{1} << right) - 1);
+  const std::int32_t rem = h & mask, thr = (mask >> 1) + (h < 0 ? 1 : 0);
+  return (h >> right) + (rem > thr ? 1 : 0);
+}
+}  // namespace
+
+TEST_CASE("kernels: int8 GEMM with the gemmlowp output stage matches TFLite's arithmetic", "[kernels][gemm][requant]") {
+  std::mt19937 rng(9);
+  lb::ThreadPool pool(2);
+  for (Case s : {Case{1, 1, 1}, Case{5, 70, 33}, Case{17, 130, 257}, Case{3, 64, 0}}) {
+    std::vector<std::uint8_t> a(s.m * s.k);
+    std::vector<std::int8_t> w(s.n * s.k);
+    for (auto& v : a) v = static_cast<std::uint8_t>(rng());
+    for (auto& v : w) v = static_cast<std::int8_t>(rng());
+    const lb::kernels::PackedI8 packed(w.data(), s.n, s.k);
+    const auto acc = naive(a, s.k, w, s.k, s);
+    std::vector<lb::Dyadic> mults;
+    std::vector<std::int32_t> bias;
+    for (std::size_t j = 0; j < s.n; ++j) {
+      mults.push_back(lb::Dyadic::from_real(std::ldexp(0.5 + 0.5 * (rng() % 1000) / 1000.0, -8 - int(rng() % 8))));
+      bias.push_back(static_cast<std::int32_t>(rng() % 20001) - 10000);
+    }
+    mults[0] = lb::Dyadic::from_real(3.0);  // a left shift
+    for (bool per_channel : {false, true}) {
+      lb::kernels::OutputStage stage;
+      stage.multipliers = per_channel ? std::span<const lb::Dyadic>(mults) : std::span<const lb::Dyadic>(mults.data(), 1);
+      stage.bias = bias;
+      stage.input_zero_point = 128;
+      stage.output_zero_point = -5;
+      stage.min = -100;
+      stage.max = 120;
+      const std::size_t ldo = s.n + 1;
+      for_each_target([&] {
+        for (int threads : {1, 2}) {
+          std::vector<std::int8_t> out(s.m * ldo, 77);
+          lb::kernels::gemm_u8s8_requant(a.data(), s.m, 0, packed, stage, out.data(), ldo,
+                                         threads == 1 ? lb::Executor{} : pool.executor());
+          for (std::size_t i = 0; i < s.m; ++i) {
+            for (std::size_t j = 0; j < s.n; ++j) {
+              const lb::Dyadic& d = mults[per_channel ? j : 0];
+              const std::int32_t v = acc[i * s.n + j] - 128 * packed.col_sums()[j] + bias[j];
+              const std::int32_t want = std::clamp(tflite_mbqm(v, d.multiplier, d.shift) - 5, -100, 120);
+              INFO("m " << s.m << " n " << s.n << " k " << s.k << " (" << i << ", " << j << ")");
+              REQUIRE(out[i * ldo + j] == want);
+            }
+            REQUIRE(out[i * ldo + s.n] == 77);
+          }
+        }
+      });
+    }
+  }
+  // a hand value: acc 1000, zero points 0, M = 0.25 -> 250; clamp at 127
+  const std::vector<std::int8_t> w1 = {10};
+  const std::vector<std::uint8_t> a1 = {100};
+  const lb::kernels::PackedI8 p1(w1.data(), 1, 1);
+  const lb::Dyadic quarter = lb::Dyadic::from_real(0.25), tenth = lb::Dyadic::from_real(0.1);
+  lb::kernels::OutputStage st;
+  st.multipliers = std::span<const lb::Dyadic>(&quarter, 1);
+  std::int8_t o = 0;
+  lb::kernels::gemm_u8s8_requant(a1.data(), 1, 0, p1, st, &o);
+  REQUIRE(o == 127);
+  st.multipliers = std::span<const lb::Dyadic>(&tenth, 1);
+  lb::kernels::gemm_u8s8_requant(a1.data(), 1, 0, p1, st, &o);
+  REQUIRE(o == 100);
+  st.max = 200;
+  REQUIRE_THROWS_AS(lb::kernels::gemm_u8s8_requant(a1.data(), 1, 0, p1, st, &o), lb::argument_error);
+  st.max = 127;
+  st.multipliers = {};
+  REQUIRE_THROWS_AS(lb::kernels::gemm_u8s8_requant(a1.data(), 1, 0, p1, st, &o), lb::argument_error);
 }
