@@ -13,7 +13,8 @@ def load(name):
         return json.load(f)["benchmarks"]
 
 
-runs = {n: load(n + ".json") for n in ["gguf", "quantize", "gemm1", "gemm2", "gemv1", "gemv2"]}
+runs = {n: load(n + ".json") for n in ["gguf", "quantize", "gemm1", "gemm2", "gemm2dnnl", "gemv1", "gemv2"]}
+runs["gemm2"] += runs.pop("gemm2dnnl")
 
 
 def find(run, prefix):
@@ -83,12 +84,28 @@ for m in [64, 512]:
     row(f"int8 x int8 GEMM m={m}, n=k=4096 (OPS/s)", val("gemm1", f"BM_GemmI8/m:{m}/", "OPS/s"),
         val("gemm1", f"BM_OpenBlasF32/m:{m}/", "OPS/s"), "OpenBLAS sgemm", 2.5, "")
 row("int8 GEMM 1024^3 vs Eigen f32", g1, val("gemm1", "BM_EigenF32/m:1024/", "OPS/s"), "Eigen sgemm", None, "")
+for m in [64, 512]:
+    blas = val("gemm1", f"BM_OpenBlasF32/m:{m}/", "OPS/s")
+    row(f"W4A8 GEMM (q4_0 panels x q8_0 blocks) m={m}, n=k=4096 (OPS/s)",
+        val("gemm1", f"BM_GemmQ4<true>/m:{m}/", "OPS/s"), blas, "OpenBLAS sgemm", 2.5, "")
+    row(f"weight-only q4_0 x f32 GEMM m={m}, n=k=4096 (OPS/s)",
+        val("gemm1", f"BM_GemmQ4<false>/m:{m}/", "OPS/s"), blas, "OpenBLAS sgemm", 0.9, "")
+for shape in ["m:1024/n:1024/k:1024", "m:64/n:4096/k:4096", "m:512/n:4096/k:4096"]:
+    row(f"binary XNOR-popcount GEMM {shape.replace('/', ' ')} (MAC/s vs int8)",
+        val("gemm1", f"BM_GemmB1/{shape}/", "OPS/s"), val("gemm1", f"BM_GemmI8/{shape}/", "OPS/s"),
+        "lowbit int8 GEMM", 2.0, "")
 
 for t, run in [(1, "gemv1"), (2, "gemv2")]:
     rd = val(run, f"BM_StreamRead/threads:{t}", "bytes_per_second")
     for n in [4096, 11008]:
-        row(f"GEMV q4_0 x q8_0 {n}x4096 from DRAM, {t} thread(s) (weight bytes/s)",
-            val(run, f"BM_Gemv<gguf::Q4_0>/n:{n}/k:4096/threads:{t}", "bytes_per_second"), rd, "streaming read", 0.9, "")
+        row(f"GEMV W4A8 packed q4_0 {n}x4096 from DRAM, {t} thread(s) (weight bytes/s)",
+            val(run, f"BM_GemvPackedQ4<true>/n:{n}/k:4096/threads:{t}", "bytes_per_second"), rd, "streaming read",
+            0.9, "")
+        row(f"GEMV q4_0 x q8_0 AoS vec_dot {n}x4096 from DRAM, {t} thread(s) (weight bytes/s)",
+            val(run, f"BM_Gemv<gguf::Q4_0>/n:{n}/k:4096/threads:{t}", "bytes_per_second"), rd, "streaming read", None, "")
+    row(f"GEMV weight-only packed q4_0 x f32 4096x4096 from DRAM, {t} thread(s) (weight bytes/s)",
+        val(run, f"BM_GemvPackedQ4<false>/n:4096/k:4096/threads:{t}", "bytes_per_second"), rd, "streaming read", None,
+        "")
 
 print("# lowbit benchmark results (written by scripts/bench)\n")
 print(f"- CPU: {cpu}; core clock measured in the run: {fmt(ghz, ' GHz')}")
@@ -101,5 +118,5 @@ print("| measurement | lowbit | baseline | ratio | target | met |")
 print("|---|---|---|---|---|---|")
 for r in rows:
     print(r)
-print("\nNot implemented yet (no row): W4A8 GEMM with packed 4-bit panels, weight-only 4-bit x f32 GEMM, "
-      "binary XNOR-popcount GEMM, K-quant (Q4_K/Q6_K/TQ2_0 x Q8_K) dots.")
+print("\nNot implemented yet (no row): K-quant (Q4_K/Q6_K/TQ2_0 x Q8_K) dots and the SIMD codecs of the "
+      "other GGUF blocks.")

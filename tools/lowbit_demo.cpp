@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <random>
 #include <string>
 #include <tuple>
 
@@ -23,7 +24,7 @@ namespace {
 struct Row {
   std::string scheme, granularity;
   double bpw, rmse, sqnr, max_abs, accuracy, quant_gbs, dequant_gbs;
-  double simd_quant_gbs = NAN, simd_dequant_gbs = NAN, gemv_gmacs = NAN;  ///< NaN: no SIMD kernel yet
+  double simd_quant_gbs = NAN, simd_dequant_gbs = NAN, gemv_gmacs = NAN, gemm_gmacs = NAN;  ///< NaN: no kernel yet
 };
 
 /// Seconds per call of f, repeated until at least 0.1 s has passed.
@@ -39,6 +40,15 @@ double seconds_per_call(F&& f) {
     elapsed = std::chrono::duration<double>(clock::now() - t0).count();
   } while (elapsed < 0.1);
   return elapsed / calls;
+}
+
+/// rows x cols standard-normal activations (fixed seed).
+std::vector<float> random_rows(std::size_t rows, std::size_t cols) {
+  std::mt19937 rng(7);
+  std::normal_distribution<float> nd(0.0f, 1.0f);
+  std::vector<float> x(rows * cols);
+  for (auto& v : x) v = nd(rng);
+  return x;
 }
 
 lb::metrics::ErrorSums operator+(lb::metrics::ErrorSums a, const lb::metrics::ErrorSums& b) {
@@ -114,6 +124,22 @@ Row evaluate(N<S, kPad> n, const demo::Mlp& m, const demo::Split& test) {
       row.gemv_gmacs = static_cast<double>(q1.rows() * q1.cols()) / t * 1e-9;
     }
   }
+  // GEMM, a batch of 64 activation rows through the scheme's fastest product kernel
+  constexpr std::size_t kBatch = 64;
+  const double macs = static_cast<double>(kBatch * p1.rows() * p1.cols());
+  const auto x = random_rows(kBatch, static_cast<std::size_t>(p1.cols()));
+  std::vector<float> y(kBatch * p1.rows());
+  if constexpr (std::is_same_v<S, lb::gguf::Q4_0Scheme>) {  // W4A8 on 64-column panels
+    const lb::kernels::PackedQ4 w(q1);
+    row.gemm_gmacs = macs / seconds_per_call([&] { lb::kernels::gemm_q4_a8(x.data(), kBatch, 0, w, y.data()); }) * 1e-9;
+  } else if constexpr (std::is_same_v<S, lb::gguf::Q8_0Scheme>) {  // activations to Q8_0, then partner dots
+    row.gemm_gmacs = macs / seconds_per_call([&] { lb::kernels::matmul(x.data(), kBatch, 0, q1, y.data()); }) * 1e-9;
+  } else if constexpr (std::is_same_v<S, lb::XnorWeights>) {  // sign bits, XNOR + popcount
+    const lb::kernels::PackedB1 w(p1.data(), p1.rows(), p1.cols());
+    const lb::kernels::SignBits a(x.data(), kBatch, p1.cols());
+    std::vector<std::int32_t> c(kBatch * p1.rows());
+    row.gemm_gmacs = macs / seconds_per_call([&] { lb::kernels::gemm_b1(a, w, c.data()); }) * 1e-9;
+  }
   return row;
 }
 
@@ -184,16 +210,17 @@ void run_all(const std::tuple<Cs...>& cs, const demo::Mlp& m, const demo::Split&
 void print(const std::vector<Row>& rows, bool csv) {
   if (csv) {
     std::printf("scheme,granularity,bits_per_weight,rmse,sqnr_db,max_abs,test_accuracy,quantize_gbs,dequantize_gbs,"
-                "simd_quantize_gbs,simd_dequantize_gbs,gemv_gmacs\n");
+                "simd_quantize_gbs,simd_dequantize_gbs,gemv_gmacs,gemm_gmacs\n");
     for (const Row& r : rows)
-      std::printf("%s,%s,%.4f,%.6g,%.3f,%.6g,%.4f,%.3f,%.3f,%.3f,%.3f,%.3f\n", r.scheme.c_str(), r.granularity.c_str(),
-                  r.bpw, r.rmse, r.sqnr, r.max_abs, r.accuracy, r.quant_gbs, r.dequant_gbs, r.simd_quant_gbs,
-                  r.simd_dequant_gbs, r.gemv_gmacs);
+      std::printf("%s,%s,%.4f,%.6g,%.3f,%.6g,%.4f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f\n", r.scheme.c_str(),
+                  r.granularity.c_str(), r.bpw, r.rmse, r.sqnr, r.max_abs, r.accuracy, r.quant_gbs, r.dequant_gbs,
+                  r.simd_quant_gbs, r.simd_dequant_gbs, r.gemv_gmacs, r.gemm_gmacs);
     return;
   }
-  std::printf("%-30s %-16s %6s %10s %8s %9s %8s %9s %9s %9s %9s %9s\n", "scheme", "granularity", "bits/w", "RMSE",
-              "SQNR dB", "max|err|", "test acc", "quant GB/s", "deq GB/s", "simd q", "simd dq", "GEMV GMAC");
-  std::printf("%s\n", std::string(144, '-').c_str());
+  std::printf("%-30s %-16s %6s %10s %8s %9s %8s %9s %9s %9s %9s %9s %9s\n", "scheme", "granularity", "bits/w",
+              "RMSE", "SQNR dB", "max|err|", "test acc", "quant GB/s", "deq GB/s", "simd q", "simd dq", "GEMV GMAC",
+              "GEMM GMAC");
+  std::printf("%s\n", std::string(154, '-').c_str());
   const auto opt = [](double v) {
     char buf[32];
     if (std::isnan(v)) std::snprintf(buf, sizeof buf, "%9s", "-");
@@ -201,11 +228,14 @@ void print(const std::vector<Row>& rows, bool csv) {
     return std::string(buf);
   };
   for (const Row& r : rows)
-    std::printf("%-30s %-16s %6.3f %10.3e %8.2f %9.3e %7.2f%% %10.3f %9.3f %s %s %s\n", r.scheme.c_str(),
+    std::printf("%-30s %-16s %6.3f %10.3e %8.2f %9.3e %7.2f%% %10.3f %9.3f %s %s %s %s\n", r.scheme.c_str(),
                 r.granularity.c_str(), r.bpw, r.rmse, r.sqnr, r.max_abs, 100 * r.accuracy, r.quant_gbs, r.dequant_gbs,
-                opt(r.simd_quant_gbs).c_str(), opt(r.simd_dequant_gbs).c_str(), opt(r.gemv_gmacs).c_str());
+                opt(r.simd_quant_gbs).c_str(), opt(r.simd_dequant_gbs).c_str(), opt(r.gemv_gmacs).c_str(),
+                opt(r.gemm_gmacs).c_str());
   std::printf("\nsimd q / simd dq: the SIMD kernels (target %s), GB/s of f32; GEMV: y = W1 x with x quantized to the "
-              "block's ggml partner, G multiply-adds/s, one thread. '-': no SIMD kernel for that scheme yet.\n",
+              "block's ggml partner, G multiply-adds/s, one thread; GEMM: 64 rows of activations times W1 through the scheme's "
+              "product kernel (q4_0: W4A8 on packed panels; q8_0: partner dots; XNOR: sign bits, XNOR + popcount). "
+              "'-': no SIMD kernel for that scheme yet.\n",
               lb::kernels::target_name().c_str());
 }
 
