@@ -119,8 +119,10 @@ inline void gemm_q4_a8(const float* x, std::size_t m, std::size_t ldx, const Pac
   }
   const lowbit::detail::Q8Blocks a{q.data(), k, d.data(), sum8.data(), nb};
   const auto fn = LOWBIT_DISPATCH(detail::GemmQ4A8Group);
-  ex.parallel_for(w.groups(), [&](std::size_t g) {
-    fn(a, m, nb, w.group(g), y + g * PackedQ4::kGroup, ldy, std::min(PackedQ4::kGroup, w.n() - g * PackedQ4::kGroup));
+  const std::size_t per_task = m == 1 ? 8 : 1;  // GEMV: each thread streams long contiguous runs
+  ex.parallel_for(div_ceil(w.groups(), per_task), [&](std::size_t t) {
+    for (std::size_t g = t * per_task; g < std::min(w.groups(), (t + 1) * per_task); ++g)
+      fn(a, m, nb, w.group(g), y + g * PackedQ4::kGroup, ldy, std::min(PackedQ4::kGroup, w.n() - g * PackedQ4::kGroup));
   });
 }
 
