@@ -14,6 +14,7 @@
 #define LOWBIT_KERNELS_COMPAT_INL_H_
 #endif
 
+#include <algorithm>
 #include <cstring>
 #include <type_traits>
 
@@ -120,6 +121,24 @@ template <class D>
 HWY_INLINE void StoreUpTo(hn::Vec<D> v, D d, hn::TFromD<D>* HWY_RESTRICT p, size_t n) {
   if (n >= hn::Lanes(d)) hn::StoreU(v, d, p);
   else if (n != 0) StoreN(v, d, p, n);
+}
+
+/// A register tile of MR rows x NV vectors at c (row stride ldc), of which the first ncols
+/// columns exist: loaded (accumulate) or zeroed, and stored without touching columns past ncols.
+template <size_t MR, size_t NV, class D>
+HWY_INLINE void LoadTile(D d, hn::Vec<D> (&acc)[MR][NV], const hn::TFromD<D>* HWY_RESTRICT c, size_t ldc,
+                         size_t ncols, bool accumulate) {
+  const size_t L = hn::Lanes(d);
+  for (size_t i = 0; i < MR; ++i)
+    for (size_t v = 0; v < NV; ++v)
+      acc[i][v] = accumulate ? LoadUpTo(d, c + i * ldc + v * L, ncols - std::min(ncols, v * L)) : hn::Zero(d);
+}
+template <size_t MR, size_t NV, class D>
+HWY_INLINE void StoreTile(D d, const hn::Vec<D> (&acc)[MR][NV], hn::TFromD<D>* HWY_RESTRICT c, size_t ldc,
+                          size_t ncols) {
+  const size_t L = hn::Lanes(d);
+  for (size_t i = 0; i < MR; ++i)
+    for (size_t v = 0; v < NV; ++v) StoreUpTo(acc[i][v], d, c + i * ldc + v * L, ncols - std::min(ncols, v * L));
 }
 
 /// f(std::integral_constant<size_t, R>()) with R = rows (1 <= rows <= MR): the register tile for a bottom edge.

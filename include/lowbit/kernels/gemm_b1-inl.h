@@ -44,11 +44,13 @@ HWY_INLINE void TileB1(const uint64_t* HWY_RESTRICT a, size_t lda, size_t words,
     }
   }
   const auto kv = hn::Set(d32, static_cast<int32_t>(k));
+  hn::Vec<decltype(d32)> dot[MR][NV];
   for (size_t i = 0; i < MR; ++i)
     for (size_t v = 0; v < NV; ++v) {
       const auto p = hn::BitCast(d32, hn::TruncateTo(du32, pop[i][v]));
-      StoreUpTo(hn::Sub(kv, hn::Add(p, p)), d32, c + i * ldc + v * L, ncols - std::min(ncols, v * L));
+      dot[i][v] = hn::Sub(kv, hn::Add(p, p));
     }
+  StoreTile(d32, dot, c, ldc, ncols);
 }
 #endif
 

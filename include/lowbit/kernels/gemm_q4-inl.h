@@ -45,9 +45,7 @@ LOWBIT_VNNI_ATTR HWY_INLINE void TileQ4A8(const detail::Q8Blocks& a, size_t row,
   const hn::RebindToFloat<decltype(d32)> df;
   const size_t L = hn::Lanes(d32);
   hn::Vec<decltype(df)> acc[MR][NV];
-  for (size_t i = 0; i < MR; ++i)
-    for (size_t v = 0; v < NV; ++v)
-      acc[i][v] = accumulate ? LoadUpTo(df, c + i * ldc + v * L, ncols - std::min(ncols, v * L)) : hn::Zero(df);
+  LoadTile(df, acc, c, ldc, ncols, accumulate);
   const auto low4 = hn::Set(du8, 0x0F);
   for (size_t b = b0; b < b1; ++b) {
     const uint8_t* blk = group + b * detail::kQ4BlockBytes;
@@ -86,8 +84,7 @@ LOWBIT_VNNI_ATTR HWY_INLINE void TileQ4A8(const detail::Q8Blocks& a, size_t row,
       }
     }
   }
-  for (size_t i = 0; i < MR; ++i)
-    for (size_t v = 0; v < NV; ++v) StoreUpTo(acc[i][v], df, c + i * ldc + v * L, ncols - std::min(ncols, v * L));
+  StoreTile(df, acc, c, ldc, ncols);
 }
 
 /// panel[t][64] = the f32 weights of depth t (< 32 * nblk) of the group, decoded from nblk blocks.
@@ -121,9 +118,7 @@ HWY_INLINE void TileF32(const float* HWY_RESTRICT x, size_t ldx, size_t kb, cons
   const hn::ScalableTag<float> df;
   const size_t L = hn::Lanes(df);
   hn::Vec<decltype(df)> acc[MR][NV];
-  for (size_t i = 0; i < MR; ++i)
-    for (size_t v = 0; v < NV; ++v)
-      acc[i][v] = accumulate ? LoadUpTo(df, c + i * ldc + v * L, ncols - std::min(ncols, v * L)) : hn::Zero(df);
+  LoadTile(df, acc, c, ldc, ncols, accumulate);
   for (size_t t = 0; t < kb; ++t) {
     hn::Vec<decltype(df)> w[NV];
     for (size_t v = 0; v < NV; ++v) w[v] = hn::Load(df, panel + t * 64 + col + v * L);
@@ -133,8 +128,7 @@ HWY_INLINE void TileF32(const float* HWY_RESTRICT x, size_t ldx, size_t kb, cons
       for (size_t v = 0; v < NV; ++v) acc[i][v] = hn::MulAdd(xi, w[v], acc[i][v]);
     }
   }
-  for (size_t i = 0; i < MR; ++i)
-    for (size_t v = 0; v < NV; ++v) StoreUpTo(acc[i][v], df, c + i * ldc + v * L, ncols - std::min(ncols, v * L));
+  StoreTile(df, acc, c, ldc, ncols);
 }
 #endif
 
