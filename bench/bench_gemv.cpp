@@ -54,52 +54,52 @@ void BM_StreamRead(benchmark::State& st) {
   st.SetLabel("baseline streaming read");
 }
 
-template <class Block>
-void BM_Gemv(benchmark::State& st) {
+/// Times gemv(W, x, y, ex) on copies of one n x k weight tensor rotated so they never sit in
+/// L3; weight_bytes: the tensor's size as stored in GGUF.
+template <class Weights, class Gemv>
+void run_gemv(benchmark::State& st, const Weights& one, std::size_t weight_bytes, Gemv gemv, const std::string& label) {
   const std::size_t n = st.range(0), k = st.range(1);
   const int threads = static_cast<int>(st.range(2));
-  const auto w = lowbit_bench::normal(n * k, 0.02f, 4);
-  const auto one = lb::kernels::quantize<Block>(lb::make_view(w.data(), n, k));
-  const std::size_t copies = std::max<std::size_t>(2, (std::size_t{96} << 20) / one.bytes() + 1);
-  const std::vector<lb::BlockMatrix<Block>> ws(copies, one);
+  const std::size_t copies = std::max<std::size_t>(2, (std::size_t{96} << 20) / weight_bytes + 1);
+  const std::vector<Weights> ws(copies, one);
   const auto x = lowbit_bench::normal(k, 1.0f, 5);
   std::vector<float> y(n);
   const lb::Executor ex = threads == 1 ? lb::Executor{} : pool2().executor();
   std::size_t i = 0;
   for (auto _ : st) {
-    lb::kernels::gemv(ws[i++ % copies], x.data(), y.data(), ex);
+    gemv(ws[i++ % copies], x.data(), y.data(), ex);
     benchmark::DoNotOptimize(y.data());
   }
-  st.SetBytesProcessed(static_cast<std::int64_t>(st.iterations() * one.bytes()));
+  st.SetBytesProcessed(static_cast<std::int64_t>(st.iterations() * weight_bytes));
   st.counters["MAC/s"] = benchmark::Counter(static_cast<double>(n * k), benchmark::Counter::kIsIterationInvariantRate);
   st.counters["threads"] = threads;
-  st.SetLabel(std::string(Block::name) + " x q8_0 " + lb::kernels::target_name());
+  st.SetLabel(label + lb::kernels::target_name());
+}
+
+template <class Block>
+void BM_Gemv(benchmark::State& st) {
+  const std::size_t n = st.range(0), k = st.range(1);
+  const auto w = lowbit_bench::normal(n * k, 0.02f, 4);
+  const auto one = lb::kernels::quantize<Block>(lb::make_view(w.data(), n, k));
+  run_gemv(
+      st, one, one.bytes(),
+      [](const auto& wi, const float* x, float* y, const lb::Executor& ex) { lb::kernels::gemv(wi, x, y, ex); },
+      std::string(Block::name) + " x q8_0 ");
 }
 
 /// The same GEMV on PackedQ4 panels: W4A8 (x quantized per block inside the call) or weight-only.
 template <bool kA8>
 void BM_GemvPackedQ4(benchmark::State& st) {
   const std::size_t n = st.range(0), k = st.range(1);
-  const int threads = static_cast<int>(st.range(2));
   const auto w = lowbit_bench::normal(n * k, 0.02f, 4);
   const lb::kernels::PackedQ4 one(lb::make_view(w.data(), n, k));
-  const std::size_t copies = std::max<std::size_t>(2, (std::size_t{96} << 20) / one.bytes() + 1);
-  const std::vector<lb::kernels::PackedQ4> ws(copies, one);
-  const auto x = lowbit_bench::normal(k, 1.0f, 5);
-  std::vector<float> y(n);
-  const lb::Executor ex = threads == 1 ? lb::Executor{} : pool2().executor();
-  std::size_t i = 0;
-  for (auto _ : st) {
-    const auto& wi = ws[i++ % copies];
-    if constexpr (kA8) lb::kernels::gemm_q4_a8(x.data(), 1, 0, wi, y.data(), 0, ex);
-    else lb::kernels::gemm_q4_f32(x.data(), 1, 0, wi, y.data(), 0, ex);
-    benchmark::DoNotOptimize(y.data());
-  }
-  // weight bytes as stored in the GGUF tensor (= the panels without the last group's padding)
-  st.SetBytesProcessed(static_cast<std::int64_t>(st.iterations() * n * k / 32 * 18));
-  st.counters["MAC/s"] = benchmark::Counter(static_cast<double>(n * k), benchmark::Counter::kIsIterationInvariantRate);
-  st.counters["threads"] = threads;
-  st.SetLabel(std::string(kA8 ? "packed q4_0 W4A8 " : "packed q4_0 weight-only f32 ") + lb::kernels::target_name());
+  run_gemv(
+      st, one, n * k / 32 * 18,  // the panels hold exactly the GGUF tensor's bytes (plus group padding)
+      [](const auto& wi, const float* x, float* y, const lb::Executor& ex) {
+        if constexpr (kA8) lb::kernels::gemm_q4_a8(x, 1, 0, wi, y, 0, ex);
+        else lb::kernels::gemm_q4_f32(x, 1, 0, wi, y, 0, ex);
+      },
+      kA8 ? "packed q4_0 W4A8 " : "packed q4_0 weight-only f32 ");
 }
 
 void BM_EigenGemvF32(benchmark::State& st) {

@@ -129,7 +129,9 @@ template <size_t MR, size_t NV, class D>
 HWY_INLINE void LoadTile(D d, hn::Vec<D> (&acc)[MR][NV], const hn::TFromD<D>* HWY_RESTRICT c, size_t ldc,
                          size_t ncols, bool accumulate) {
   const size_t L = hn::Lanes(d);
+#pragma GCC unroll 8  // fully: constant indices keep the tile in registers
   for (size_t i = 0; i < MR; ++i)
+#pragma GCC unroll 4
     for (size_t v = 0; v < NV; ++v)
       acc[i][v] = accumulate ? LoadUpTo(d, c + i * ldc + v * L, ncols - std::min(ncols, v * L)) : hn::Zero(d);
 }
@@ -137,7 +139,9 @@ template <size_t MR, size_t NV, class D>
 HWY_INLINE void StoreTile(D d, const hn::Vec<D> (&acc)[MR][NV], hn::TFromD<D>* HWY_RESTRICT c, size_t ldc,
                           size_t ncols) {
   const size_t L = hn::Lanes(d);
+#pragma GCC unroll 8
   for (size_t i = 0; i < MR; ++i)
+#pragma GCC unroll 4
     for (size_t v = 0; v < NV; ++v) StoreUpTo(acc[i][v], d, c + i * ldc + v * L, ncols - std::min(ncols, v * L));
 }
 

@@ -5,7 +5,7 @@
 // Threading over 32-column groups through an Executor; results do not depend on it.
 #pragma once
 
-#include <cmath>
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 

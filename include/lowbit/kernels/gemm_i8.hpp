@@ -59,14 +59,23 @@ class PackedI8 {
 
 /// C = A * W^T in int32 (exact; no saturation). A: m x k u8 with leading dimension lda (0 = k);
 /// C: m x n with ldc (0 = n).
-inline void gemm_u8s8s32(const std::uint8_t* a, std::size_t m, std::size_t lda, const PackedI8& w, std::int32_t* c,
-                         std::size_t ldc = 0, const Executor& ex = {}) {
+namespace detail {
+/// The int8 GEMMs' argument checks (dense defaults for lda = 0, ldc = 0); false when the output
+/// is empty.
+inline bool check_gemm_i8(const void* a, std::size_t m, std::size_t& lda, const PackedI8& w, const void* c,
+                          std::size_t& ldc) {
   if (lda == 0) lda = w.k();
   if (ldc == 0) ldc = w.n();
   LOWBIT_CHECK(lda >= w.k(), "lda: ", lda, " is smaller than k = ", w.k());
   LOWBIT_CHECK(ldc >= w.n(), "ldc: ", ldc, " is smaller than n = ", w.n());
   LOWBIT_CHECK(m == 0 || w.n() == 0 || (c != nullptr && (w.k() == 0 || a != nullptr)), "a, c: null pointer");
-  if (m == 0 || w.n() == 0) return;
+  return m != 0 && w.n() != 0;
+}
+}  // namespace detail
+
+inline void gemm_u8s8s32(const std::uint8_t* a, std::size_t m, std::size_t lda, const PackedI8& w, std::int32_t* c,
+                         std::size_t ldc = 0, const Executor& ex = {}) {
+  if (!detail::check_gemm_i8(a, m, lda, w, c, ldc)) return;
   if (w.k() == 0) {
     for (std::size_t i = 0; i < m; ++i) std::fill(c + i * ldc, c + i * ldc + w.n(), 0);
     return;

@@ -9,9 +9,9 @@
 //  - gemm_q4_f32 (weight-only): X stays f32; W is decoded to exactly Q4_0's dequantized values.
 #pragma once
 
-#include <cmath>
+#include <algorithm>
 #include <cstdint>
-#include <span>
+#include <cstring>
 #include <vector>
 
 #include "lowbit/core/aligned_buffer.hpp"
@@ -71,12 +71,11 @@ class PackedQ4 {
   const std::uint8_t* group(std::size_t g) const noexcept { return block(g, 0); }
 
  private:
-  const std::uint8_t* block(std::size_t g, std::size_t b) const noexcept {
-    return data_.data() + (g * blocks() + b) * lowbit::detail::kQ4BlockBytes;
+  std::size_t offset(std::size_t g, std::size_t b) const noexcept {
+    return (g * blocks() + b) * lowbit::detail::kQ4BlockBytes;
   }
-  std::uint8_t* block(std::size_t g, std::size_t b) noexcept {
-    return data_.data() + (g * blocks() + b) * lowbit::detail::kQ4BlockBytes;
-  }
+  const std::uint8_t* block(std::size_t g, std::size_t b) const noexcept { return data_.data() + offset(g, b); }
+  std::uint8_t* block(std::size_t g, std::size_t b) noexcept { return data_.data() + offset(g, b); }
   std::size_t n_ = 0, k_ = 0;
   AlignedBuffer<std::uint8_t> data_;
 };

@@ -48,16 +48,11 @@ struct OutputStage {
   }
 };
 
-/// Out (m x n int8, ldo; 0 = n) = the output stage of A (u8, m x k, lda; 0 = k) x W^T.
+/// C (m x n int8, ldc; 0 = n) = the output stage of A (u8, m x k, lda; 0 = k) x W^T.
 inline void gemm_u8s8_requant(const std::uint8_t* a, std::size_t m, std::size_t lda, const PackedI8& w,
-                              const OutputStage& stage, std::int8_t* out, std::size_t ldo = 0, const Executor& ex = {}) {
+                              const OutputStage& stage, std::int8_t* c, std::size_t ldc = 0, const Executor& ex = {}) {
   stage.validate(w.n());
-  if (lda == 0) lda = w.k();
-  if (ldo == 0) ldo = w.n();
-  LOWBIT_CHECK(lda >= w.k() && ldo >= w.n(), "lda, ldo: ", lda, ", ", ldo, " are smaller than k = ", w.k(), ", n = ",
-               w.n());
-  LOWBIT_CHECK(m == 0 || w.n() == 0 || (out != nullptr && (w.k() == 0 || a != nullptr)), "a, out: null pointer");
-  if (m == 0 || w.n() == 0) return;
+  if (!detail::check_gemm_i8(a, m, lda, w, c, ldc)) return;
   const auto fn = LOWBIT_DISPATCH(detail::GemmI8Group);
   ex.parallel_for(w.groups(), [&](std::size_t g) {
     const std::size_t j0 = g * PackedI8::kGroup, cols = std::min(PackedI8::kGroup, w.n() - j0);
@@ -65,7 +60,7 @@ inline void gemm_u8s8_requant(const std::uint8_t* a, std::size_t m, std::size_t 
     if (w.k() != 0) fn(a, m, w.k(), lda, w.group(g), acc.data(), PackedI8::kGroup, cols);
     for (std::size_t i = 0; i < m; ++i)
       for (std::size_t j = 0; j < cols; ++j)
-        out[i * ldo + j0 + j] = stage.apply(acc[i * PackedI8::kGroup + j], w.col_sums()[j0 + j], j0 + j);
+        c[i * ldc + j0 + j] = stage.apply(acc[i * PackedI8::kGroup + j], w.col_sums()[j0 + j], j0 + j);
   });
 }
 
