@@ -111,9 +111,11 @@ Row evaluate(N<S, kPad> n, const demo::Mlp& m, const demo::Split& test) {
           in_bytes / tq * 1e-9, in_bytes / td * 1e-9};
   if constexpr (requires { typename S::block; }) {
     using B = typename S::block;
-    if constexpr (lb::kernels::has_simd_codec<B>) {  // the SIMD kernels: same bytes, timed alike
+    if constexpr (lb::kernels::has_simd_quantize<B>) {  // the SIMD kernels: same bytes, timed alike
       const auto v = lb::make_view(p1.data(), q1.rows(), q1.cols());
       row.simd_quant_gbs = in_bytes / seconds_per_call([&] { auto q = lb::kernels::quantize<B>(v); }) * 1e-9;
+    }
+    if constexpr (lb::kernels::has_simd_dequantize<B>) {
       row.simd_dequant_gbs = in_bytes / seconds_per_call([&] {
         lb::kernels::dequantize(q1, lb::make_view(out.data(), q1.rows(), q1.cols()));
       }) * 1e-9;

@@ -79,6 +79,54 @@ void check_dot(std::size_t nb, bool hostile) {
     REQUIRE(std::fabs(got - ref) <= 1e-6 * bound + 1e-30);
   });
 }
+
+/// Super-blocks as our quantizer writes them (from tricky rows: zero, constant, subnormal,
+/// outlier blocks) and, if hostile, as a file may hold them: every field random except finite
+/// f16 scales; Q8_K codes anywhere in [-128, 127] (bsums kept their sums, as Q8_K guarantees).
+template <class X>
+std::vector<X> k_blocks(std::size_t nb, std::uint32_t seed, bool hostile) {
+  const auto f = tricky_row(nb * 8, seed);
+  std::vector<X> x(nb);
+  std::mt19937 rng(seed);
+  for (std::size_t b = 0; b < nb; ++b) {
+    if (!hostile) {
+      X::quantize(f.data() + 256 * b, x[b]);
+      continue;
+    }
+    auto* bytes = reinterpret_cast<unsigned char*>(&x[b]);
+    for (std::size_t i = 0; i < sizeof(X); ++i) bytes[i] = static_cast<unsigned char>(rng());
+    if constexpr (std::is_same_v<X, gguf::Q8_K>) {
+      x[b].d = f[b] * 0.01f;
+      for (std::size_t j = 0; j < 16; ++j) {
+        int sum = 0;
+        for (std::size_t i = 0; i < 16; ++i) sum += x[b].qs[16 * j + i];
+        x[b].bsums[j] = static_cast<std::int16_t>(sum);
+      }
+    } else {
+      x[b].d = gguf::to_f16(f[b]);
+      if constexpr (requires { x[b].dmin; }) x[b].dmin = gguf::to_f16(f[b + 1]);
+    }
+  }
+  return x;
+}
+
+/// The SIMD dot of X with Q8_K is bit-identical to gguf::vec_dot; so is dequantize_row.
+template <class X>
+void check_k(std::size_t nb, bool hostile) {
+  const auto x = k_blocks<X>(nb, 21 + static_cast<std::uint32_t>(nb), hostile);
+  const auto y = k_blocks<gguf::Q8_K>(nb, 22, hostile);
+  const float ref = gguf::vec_dot(x.data(), y.data(), nb);
+  std::vector<float> yref(nb * 256), ysimd(nb * 256);
+  for (std::size_t b = 0; b < nb; ++b) X::dequantize(x[b], yref.data() + 256 * b);
+  for_each_target([&] {
+    const float got = lb::kernels::vec_dot(x.data(), y.data(), nb);
+    INFO(X::name << " nb " << nb << " ref " << ref << " simd " << got);
+    REQUIRE(std::memcmp(&got, &ref, sizeof(float)) == 0);
+    std::fill(ysimd.begin(), ysimd.end(), -1.0f);
+    lb::kernels::dequantize_row(x.data(), ysimd.data(), nb);
+    REQUIRE(std::memcmp(yref.data(), ysimd.data(), ysimd.size() * sizeof(float)) == 0);
+  });
+}
 }  // namespace
 
 TEST_CASE("kernels: the targets this machine runs", "[kernels]") {
@@ -118,4 +166,41 @@ TEST_CASE("kernels: BlockMatrix quantize/dequantize through the kernels equal th
     bad(2, 7) = NAN;
     REQUIRE_THROWS_AS(lb::kernels::quantize<gguf::Q8_0>(bad.view()), lb::argument_error);
   });
+}
+
+TEST_CASE("kernels: K-quant and TQ2_0 dots with Q8_K and their dequantize are bit-identical to the reference",
+          "[kernels][gguf]") {
+  for (std::size_t nb : {0u, 1u, 3u, 9u}) {
+    for (bool hostile : {false, true}) {
+      check_k<gguf::Q2_K>(nb, hostile);
+      check_k<gguf::Q3_K>(nb, hostile);
+      check_k<gguf::Q4_K>(nb, hostile);
+      check_k<gguf::Q5_K>(nb, hostile);
+      check_k<gguf::Q6_K>(nb, hostile);
+      check_k<gguf::TQ2_0>(nb, hostile);
+    }
+  }
+}
+
+TEST_CASE("kernels: the reference K dots equal the exact sum of the dequantized products", "[kernels][gguf]") {
+  // block_sums against an independent double-precision sum over dequantized values (Q8_K's
+  // dequantize is d * q), so the anatomy (ucode, kOffset, sub_scales) is checked too
+  const auto check = [](auto tag) {
+    using X = decltype(tag);
+    const auto x = k_blocks<X>(4, 31, true);
+    const auto y = k_blocks<gguf::Q8_K>(4, 32, true);
+    for (std::size_t b = 0; b < 4; ++b) {
+      float xd[256];
+      X::dequantize(x[b], xd);
+      double exact = 0.0, mag = 0.0;
+      for (std::size_t i = 0; i < 256; ++i) {
+        exact += static_cast<double>(xd[i]) * y[b].d * y[b].qs[i];
+        mag += std::fabs(static_cast<double>(xd[i]) * y[b].d * y[b].qs[i]);
+      }
+      INFO(X::name << " block " << b);
+      REQUIRE(std::fabs(gguf::block_term(x[b], y[b]) - exact) <= 1e-5 * mag + 1e-30);
+    }
+  };
+  check(gguf::Q2_K{}), check(gguf::Q3_K{}), check(gguf::Q4_K{}), check(gguf::Q5_K{}), check(gguf::Q6_K{});
+  check(gguf::TQ1_0{}), check(gguf::TQ2_0{});
 }

@@ -2,6 +2,7 @@
 // re-includes this file once per SIMD target. No include guard, by design.
 #include "lowbit/kernels/compat-inl.h"
 #include "lowbit/kernels/gguf-inl.h"
+#include "lowbit/kernels/gguf_k-inl.h"
 #include "lowbit/kernels/gemm_i8-inl.h"
 #include "lowbit/kernels/scan-inl.h"
 #include "lowbit/kernels/gemm_q4-inl.h"

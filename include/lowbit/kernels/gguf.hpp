@@ -24,14 +24,33 @@ LOWBIT_EXPORT(DequantizeQ8_0);
 LOWBIT_EXPORT(DequantizeQ4_0);
 LOWBIT_EXPORT(DotQ4_0Q8_0);
 LOWBIT_EXPORT(DotQ8_0Q8_0);
+#define LOWBIT_K_EXPORTS(T) \
+  LOWBIT_EXPORT(Dot##T##Q8_K); \
+  LOWBIT_EXPORT(Dequantize##T);
+LOWBIT_K_EXPORTS(Q2_K)
+LOWBIT_K_EXPORTS(Q3_K)
+LOWBIT_K_EXPORTS(Q4_K)
+LOWBIT_K_EXPORTS(Q5_K)
+LOWBIT_K_EXPORTS(Q6_K)
+LOWBIT_K_EXPORTS(TQ2_0)
+#undef LOWBIT_K_EXPORTS
+
+/// The super-block types with SIMD dot and dequantize kernels (kernels/gguf_k-inl.h).
+template <class Block>
+inline constexpr bool is_k_kernel_block =
+    std::is_same_v<Block, gguf::Q2_K> || std::is_same_v<Block, gguf::Q3_K> || std::is_same_v<Block, gguf::Q4_K> ||
+    std::is_same_v<Block, gguf::Q5_K> || std::is_same_v<Block, gguf::Q6_K> || std::is_same_v<Block, gguf::TQ2_0>;
 }  // namespace detail
 
-/// Blocks whose quantize/dequantize_row and vec_dot (with their partner) have SIMD kernels;
-/// the others run the reference codec through the same entry points.
+/// Blocks whose quantize_row, dequantize_row and vec_dot (with their partner) have SIMD
+/// kernels; the others run the reference through the same entry points. (The K-quants'
+/// quantizers are iterative searches whose f32 sums must stay in reference order.)
 template <class Block>
-inline constexpr bool has_simd_codec = std::is_same_v<Block, gguf::Q8_0> || std::is_same_v<Block, gguf::Q4_0>;
+inline constexpr bool has_simd_quantize = std::is_same_v<Block, gguf::Q8_0> || std::is_same_v<Block, gguf::Q4_0>;
 template <class Block>
-inline constexpr bool has_simd_dot = std::is_same_v<Block, gguf::Q8_0> || std::is_same_v<Block, gguf::Q4_0>;
+inline constexpr bool has_simd_dequantize = has_simd_quantize<Block> || detail::is_k_kernel_block<Block>;
+template <class Block>
+inline constexpr bool has_simd_dot = has_simd_quantize<Block> || detail::is_k_kernel_block<Block>;
 
 /// Quantizes nb * Block::kElems finite floats into nb blocks (the caller validated x).
 template <BlockCodec Block>
@@ -47,11 +66,19 @@ template <BlockCodec Block>
 void dequantize_row(const Block* in, float* y, std::size_t nb) noexcept {
   if constexpr (std::is_same_v<Block, gguf::Q8_0>) LOWBIT_DISPATCH(detail::DequantizeQ8_0)(in, y, nb);
   else if constexpr (std::is_same_v<Block, gguf::Q4_0>) LOWBIT_DISPATCH(detail::DequantizeQ4_0)(in, y, nb);
+  else if constexpr (std::is_same_v<Block, gguf::Q2_K>) LOWBIT_DISPATCH(detail::DequantizeQ2_K)(in, y, nb);
+  else if constexpr (std::is_same_v<Block, gguf::Q3_K>) LOWBIT_DISPATCH(detail::DequantizeQ3_K)(in, y, nb);
+  else if constexpr (std::is_same_v<Block, gguf::Q4_K>) LOWBIT_DISPATCH(detail::DequantizeQ4_K)(in, y, nb);
+  else if constexpr (std::is_same_v<Block, gguf::Q5_K>) LOWBIT_DISPATCH(detail::DequantizeQ5_K)(in, y, nb);
+  else if constexpr (std::is_same_v<Block, gguf::Q6_K>) LOWBIT_DISPATCH(detail::DequantizeQ6_K)(in, y, nb);
+  else if constexpr (std::is_same_v<Block, gguf::TQ2_0>) LOWBIT_DISPATCH(detail::DequantizeTQ2_0)(in, y, nb);
   else
     for (std::size_t b = 0; b < nb; ++b) Block::dequantize(in[b], y + b * Block::kElems);
 }
 
-/// The dot product of nb weight blocks with nb partner blocks (Q4_0 x Q8_0, Q8_0 x Q8_0).
+/// The dot product of nb weight blocks with nb partner blocks (Q4_0 x Q8_0, Q8_0 x Q8_0, the
+/// K-quants and TQ2_0 x Q8_K, whose y.bsums must be the sums of y's codes, as Q8_K::quantize
+/// writes them).
 template <class X, class Y>
   requires requires(const X* x, const Y* y) { gguf::vec_dot(x, y, std::size_t{}); }
 float vec_dot(const X* x, const Y* y, std::size_t nb) noexcept {
@@ -59,6 +86,12 @@ float vec_dot(const X* x, const Y* y, std::size_t nb) noexcept {
     return LOWBIT_DISPATCH(detail::DotQ4_0Q8_0)(x, y, nb);
   else if constexpr (std::is_same_v<X, gguf::Q8_0> && std::is_same_v<Y, gguf::Q8_0>)
     return LOWBIT_DISPATCH(detail::DotQ8_0Q8_0)(x, y, nb);
+  else if constexpr (std::is_same_v<X, gguf::Q2_K>) return LOWBIT_DISPATCH(detail::DotQ2_KQ8_K)(x, y, nb);
+  else if constexpr (std::is_same_v<X, gguf::Q3_K>) return LOWBIT_DISPATCH(detail::DotQ3_KQ8_K)(x, y, nb);
+  else if constexpr (std::is_same_v<X, gguf::Q4_K>) return LOWBIT_DISPATCH(detail::DotQ4_KQ8_K)(x, y, nb);
+  else if constexpr (std::is_same_v<X, gguf::Q5_K>) return LOWBIT_DISPATCH(detail::DotQ5_KQ8_K)(x, y, nb);
+  else if constexpr (std::is_same_v<X, gguf::Q6_K>) return LOWBIT_DISPATCH(detail::DotQ6_KQ8_K)(x, y, nb);
+  else if constexpr (std::is_same_v<X, gguf::TQ2_0>) return LOWBIT_DISPATCH(detail::DotTQ2_0Q8_K)(x, y, nb);
   else
     return gguf::vec_dot(x, y, nb);
 }

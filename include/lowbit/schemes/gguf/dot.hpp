@@ -1,12 +1,17 @@
 // lowbit: ggml's reference dot products of a GGUF weight block row with its partner activation
-// row (ggml_vec_dot_*_generic): an exact int32 sum per block, then sum += sumi * (dx * dy) in
-// f32, block by block. The SIMD kernels (kernels/gguf.hpp) match these within a stated tolerance.
+// row (ggml_vec_dot_*_generic): an exact int32 sum per block, then that block's f32 term,
+// summed block by block. The SIMD kernels (kernels/gguf.hpp) give the K-quant and TQ dots bit
+// for bit and the legacy dots within a stated tolerance.
 #pragma once
 
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
+#include "lowbit/schemes/gguf/k_quants.hpp"
 #include "lowbit/schemes/gguf/legacy.hpp"
+#include "lowbit/schemes/gguf/ternary.hpp"
 
 LOWBIT_BEGIN_NAMESPACE
 namespace gguf {
@@ -23,12 +28,73 @@ inline std::int32_t block_dot(const Q8_0& x, const Q8_0& y) noexcept {
   return s;
 }
 
-/// sum over nb blocks of block_dot * dx * dy, for the legacy symmetric pairs.
+/// A super-block type dotted with Q8_K through its anatomy: x = d*sc*(ucode - kOffset) - dmin*m.
+template <class X>
+concept KBlock = requires(const X& x, std::size_t i, std::int8_t* sc, std::uint8_t* m) {
+  requires std::is_same_v<typename X::partner, Q8_K>;
+  { X::ucode(x, i) } -> std::same_as<int>;
+  X::sub_scales(x, sc, m);
+};
+
+/// The exact int32 sums of one super-block pair: dot = sum_i sc(i) * (ucode_i - kOffset) * y_i,
+/// and min = sum_j m(j) * y.bsums[j] (Q2_K/Q4_K/Q5_K; ggml's dmin term). The SIMD kernels take
+/// the kOffset part from y.bsums too, so y.bsums must be the sums of y's codes, which
+/// Q8_K::quantize guarantees.
+struct KSums {
+  std::int32_t dot = 0, min = 0;
+};
+template <KBlock X>
+KSums block_sums(const X& x, const Q8_K& y) noexcept {
+  std::int8_t sc[16];
+  std::uint8_t m[16];
+  X::sub_scales(x, sc, m);
+  KSums s;
+  for (std::size_t i = 0; i < kQK_K; ++i) s.dot += sc[i / X::kSub] * (X::ucode(x, i) - X::kOffset) * y.qs[i];
+  for (std::size_t j = 0; j < kQK_K / 16; ++j) s.min += m[j * 16 / X::kSub] * y.bsums[j];
+  return s;
+}
+
+namespace detail {
+/// v, rounded to f32 on its own: stops -ffp-contract=fast from fusing it into an FMA, so every
+/// compilation of a dot (reference or any SIMD target) rounds the same way.
+inline float rounded(float v) noexcept {
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+  asm("" : "+x"(v));
+#else
+  volatile float r = v;
+  v = r;
+#endif
+  return v;
+}
+}  // namespace detail
+
+/// One block's f32 term of the dot, as ggml's generic dots form it.
+inline float block_term(const Q4_0& x, const Q8_0& y) noexcept {
+  return static_cast<float>(block_dot(x, y)) * (from_f16(x.d) * from_f16(y.d));
+}
+inline float block_term(const Q8_0& x, const Q8_0& y) noexcept {
+  return static_cast<float>(block_dot(x, y)) * (from_f16(x.d) * from_f16(y.d));
+}
+/// d*dy*dot - dmin*dy*min, each product rounded once (the SIMD kernels share this function).
+template <KBlock X>
+float block_term(const X& x, const Q8_K& y, KSums s) noexcept {
+  const float t = detail::rounded(static_cast<float>(s.dot) * (from_f16(x.d) * y.d));
+  if constexpr (requires { x.dmin; })
+    return t - detail::rounded(static_cast<float>(s.min) * (from_f16(x.dmin) * y.d));
+  else
+    return t;
+}
+template <KBlock X>
+float block_term(const X& x, const Q8_K& y) noexcept {
+  return block_term(x, y, block_sums(x, y));
+}
+
+/// The sum over nb blocks of block_term, in block order.
 template <class X, class Y>
+  requires requires(const X& x, const Y& y) { block_term(x, y); }
 float vec_dot(const X* x, const Y* y, std::size_t nb) noexcept {
   float sum = 0.0f;
-  for (std::size_t b = 0; b < nb; ++b)
-    sum += static_cast<float>(block_dot(x[b], y[b])) * (from_f16(x[b].d) * from_f16(y[b].d));
+  for (std::size_t b = 0; b < nb; ++b) sum += block_term(x[b], y[b]);
   return sum;
 }
 

@@ -37,6 +37,14 @@ inline void pack_scale_min_k4(const std::uint8_t* ls, const std::uint8_t* lm, st
     }
   }
 }
+/// All eight scales and mins of a Q4_K/Q5_K scales field (sc below 64, so int8 holds it).
+inline void sub_scales_k4(const std::uint8_t* field, std::int8_t* sc, std::uint8_t* m) noexcept {
+  for (int j = 0; j < 8; ++j) {
+    std::uint8_t s = 0;
+    get_scale_min_k4(j, field, s, m[j]);
+    sc[j] = static_cast<std::int8_t>(s);
+  }
+}
 
 /// The Q4_K / Q5_K quantizer (they differ in nmax and the search parameters): returns codes in
 /// [0, nmax] and fills d, dmin and the scales field.
@@ -114,6 +122,17 @@ struct Q2_K {
   std::uint8_t qs[64];
   std::uint16_t d, dmin;
 
+  // The anatomy the dots and the SIMD kernels share: x = d*sc*(ucode - kOffset) - dmin*m.
+  static constexpr std::size_t kSub = 16;
+  static constexpr int kOffset = 0;
+  static int ucode(const Q2_K& b, std::size_t i) noexcept { return detail::get_2bit(b.qs, i); }
+  static void sub_scales(const Q2_K& b, std::int8_t* sc, std::uint8_t* m) noexcept {
+    for (std::size_t j = 0; j < 16; ++j) {
+      sc[j] = static_cast<std::int8_t>(b.scales[j] & 0xF);
+      m[j] = static_cast<std::uint8_t>(b.scales[j] >> 4);
+    }
+  }
+
   static void quantize(const float* x, Q2_K& b) noexcept {
     std::uint8_t L[kQK_K], Laux[16];
     float weights[16], mins[16], scales[16];
@@ -172,6 +191,14 @@ struct Q3_K {
   static int scale(const Q3_K& b, int j) noexcept {
     const int lo = j < 8 ? b.scales[j] & 0xF : b.scales[j - 8] >> 4;
     return (lo | (((b.scales[8 + j % 4] >> (2 * (j / 4))) & 3) << 4)) - 32;
+  }
+  static constexpr std::size_t kSub = 16;
+  static constexpr int kOffset = 4;
+  static int ucode(const Q3_K& b, std::size_t i) noexcept {
+    return detail::get_2bit(b.qs, i) | (((b.hmask[i % 32] >> (i / 32)) & 1) << 2);
+  }
+  static void sub_scales(const Q3_K& b, std::int8_t* sc, std::uint8_t* m) noexcept {
+    for (int j = 0; j < 16; ++j) sc[j] = static_cast<std::int8_t>(scale(b, j)), m[j] = 0;
   }
   static void quantize(const float* x, Q3_K& b) noexcept {
     std::int8_t L[kQK_K];
@@ -237,6 +264,13 @@ struct Q4_K {
   std::uint8_t scales[12];
   std::uint8_t qs[128];
 
+  static constexpr std::size_t kSub = 32;
+  static constexpr int kOffset = 0;
+  static int ucode(const Q4_K& b, std::size_t i) noexcept { return (b.qs[(i / 64) * 32 + i % 32] >> (4 * (i / 32 % 2))) & 0xF; }
+  static void sub_scales(const Q4_K& b, std::int8_t* sc, std::uint8_t* m) noexcept {
+    detail::sub_scales_k4(b.scales, sc, m);
+  }
+
   static void quantize(const float* x, Q4_K& b) noexcept {
     std::uint8_t L[kQK_K];
     detail::quantize_k4<15>(x, b.d, b.dmin, b.scales, L, -1.0f, 20);
@@ -265,6 +299,15 @@ struct Q5_K {
   std::uint8_t scales[12];
   std::uint8_t qh[32];
   std::uint8_t qs[128];
+
+  static constexpr std::size_t kSub = 32;
+  static constexpr int kOffset = 0;
+  static int ucode(const Q5_K& b, std::size_t i) noexcept {
+    return ((b.qs[(i / 64) * 32 + i % 32] >> (4 * (i / 32 % 2))) & 0xF) | (((b.qh[i % 32] >> (i / 32)) & 1) << 4);
+  }
+  static void sub_scales(const Q5_K& b, std::int8_t* sc, std::uint8_t* m) noexcept {
+    detail::sub_scales_k4(b.scales, sc, m);
+  }
 
   static void quantize(const float* x, Q5_K& b) noexcept {
     std::uint8_t L[kQK_K];
@@ -351,6 +394,12 @@ struct Q6_K {
     const int lo = k < 2 ? lq & 0xF : lq >> 4;
     const int hi = (b.qh[32 * c + l] >> (2 * k)) & 3;
     return (lo | (hi << 4)) - 32;
+  }
+  static constexpr std::size_t kSub = 16;
+  static constexpr int kOffset = 32;
+  static int ucode(const Q6_K& b, std::size_t i) noexcept { return code(b, i) + 32; }
+  static void sub_scales(const Q6_K& b, std::int8_t* sc, std::uint8_t* m) noexcept {
+    for (std::size_t j = 0; j < 16; ++j) sc[j] = b.scales[j], m[j] = 0;
   }
   static void dequantize(const Q6_K& b, float* y) noexcept {
     const float d = from_f16(b.d);

@@ -28,6 +28,15 @@ struct TQ1_0 {
   std::uint8_t qh[4];   ///< element 240 + j + 4n (n = 0..3) in byte j, as a 4-trit byte
   std::uint16_t d;
 
+  static constexpr std::size_t kSub = kQK_K;  // one scale, d, for the whole block
+  static constexpr int kOffset = 1;
+  static int ucode(const TQ1_0& blk, std::size_t i) noexcept {
+    const std::size_t b = i < 160 ? i % 32 : i < 240 ? 32 + (i - 160) % 16 : 48 + (i - 240) % 4;
+    const int n = static_cast<int>(i < 160 ? i / 32 : i < 240 ? (i - 160) / 16 : (i - 240) / 4);
+    return trits::unpack(b < 48 ? blk.qs[b] : blk.qh[b - 48], n);
+  }
+  static void sub_scales(const TQ1_0&, std::int8_t* sc, std::uint8_t* m) noexcept { sc[0] = 1, m[0] = 0; }
+
   /// Element index of trit n of byte b (qs bytes 0..47, then qh bytes 48..51).
   static constexpr std::size_t element(std::size_t b, int n) noexcept {
     if (b < 32) return b + 32 * static_cast<std::size_t>(n);
@@ -62,6 +71,11 @@ struct TQ2_0 {
   using partner = Q8_K;
   std::uint8_t qs[64];  ///< byte 32c + m, bits 2n: element 128c + 32n + m
   std::uint16_t d;
+
+  static constexpr std::size_t kSub = kQK_K;
+  static constexpr int kOffset = 1;
+  static int ucode(const TQ2_0& blk, std::size_t i) noexcept { return detail::get_2bit(blk.qs, i); }
+  static void sub_scales(const TQ2_0&, std::int8_t* sc, std::uint8_t* m) noexcept { sc[0] = 1, m[0] = 0; }
 
   static void quantize(const float* x, TQ2_0& blk) noexcept {
     int t[kQK_K];
