@@ -75,6 +75,43 @@ LOWBIT_VNNI_ATTR HWY_INLINE hn::Vec<D32> DotBytes(D32 d32, hn::Vec<D32> acc, hn:
 #endif
 }
 
+/// r[i] = sat16(a[2i]*b[2i] + a[2i+1]*b[2i+1]) with a unsigned and b signed bytes (vpmaddubsw).
+template <class D16>
+HWY_INLINE hn::Vec<D16> MulPairs(D16 d16, hn::Vec<hn::Repartition<uint8_t, D16>> a,
+                                 hn::Vec<hn::Repartition<int8_t, D16>> b) {
+#if HWY_TARGET <= HWY_SSSE3
+  (void)d16;
+  hn::Vec<D16> r;
+  if constexpr (sizeof(r.raw) == 64) r.raw = _mm512_maddubs_epi16(a.raw, b.raw);
+  else if constexpr (sizeof(r.raw) == 32) r.raw = _mm256_maddubs_epi16(a.raw, b.raw);
+  else r.raw = _mm_maddubs_epi16(a.raw, b.raw);
+  return r;
+#else
+  const hn::RebindToUnsigned<D16> du16;
+  const auto a16 = hn::BitCast(du16, a);
+  const auto b16 = hn::BitCast(d16, b);
+  const auto even = hn::Mul(hn::BitCast(d16, hn::And(a16, hn::Set(du16, 0xFF))), hn::ShiftRight<8>(hn::ShiftLeft<8>(b16)));
+  const auto odd = hn::Mul(hn::BitCast(d16, hn::ShiftRight<8>(a16)), hn::ShiftRight<8>(b16));
+  return hn::SaturatedAdd(even, odd);
+#endif
+}
+
+/// acc[i] += a[2i]*b[2i] + a[2i+1]*b[2i+1] on int16 lanes (vpdpwssd with VNNI, else vpmaddwd).
+template <class D32>
+LOWBIT_VNNI_ATTR HWY_INLINE hn::Vec<D32> DotPairs(D32 d32, hn::Vec<D32> acc, hn::Vec<hn::Repartition<int16_t, D32>> a,
+                                                  hn::Vec<hn::Repartition<int16_t, D32>> b) {
+#if LOWBIT_HAVE_VNNI
+  (void)d32;
+  if constexpr (sizeof(acc.raw) == 64) acc.raw = _mm512_dpwssd_epi32(acc.raw, a.raw, b.raw);
+  else if constexpr (sizeof(acc.raw) == 32) acc.raw = _mm256_dpwssd_epi32(acc.raw, a.raw, b.raw);
+  else acc.raw = _mm_dpwssd_epi32(acc.raw, a.raw, b.raw);
+  return acc;
+#else
+  hn::Vec<D32> unused = hn::Zero(d32);
+  return hn::ReorderWidenMulAccumulate(d32, a, b, acc, unused);
+#endif
+}
+
 /// i32 -> i8 with signed saturation (vpmovsdb on AVX-512; Highway's DemoteTo packs and permutes).
 template <class D8, class VI>
 HWY_INLINE hn::Vec<D8> DemoteToI8(D8 d8, VI v) {

@@ -3,9 +3,11 @@
 // quantize / dequantize of whole BlockMatrix tensors.
 //
 // quantize_row and dequantize_row give exactly the reference's bytes and floats. vec_dot sums
-// the same exact int32 block dots as gguf::vec_dot but accumulates the f32 terms in SIMD lanes
+// the same exact int32 products as gguf::vec_dot but accumulates partial sums in f32 SIMD lanes
 // (with FMA), so it differs from the sequential reference by rounding only:
-// |vec_dot - gguf::vec_dot| <= 1e-6 * sum_b |sumi_b * dx_b * dy_b| (tested).
+// |vec_dot - gguf::vec_dot| <= 1e-6 * (the sum of |terms| over blocks), where a block's terms are
+// |d*dy| * sum_i |sc_i * (ucode_i - kOffset) * y_i|, plus |dmin*dy| * sum_j m_j * |bsums_j| for
+// the K-quants with mins, and |dx*dy * block_dot| for the legacy pairs (tested).
 #pragma once
 
 #include <cstddef>

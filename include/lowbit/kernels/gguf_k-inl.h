@@ -1,6 +1,6 @@
 // lowbit: SIMD kernels for the 256-element GGUF super-blocks (Q2_K ... Q6_K, TQ2_0): the dot
-// with Q8_K (exact int32 per super-block, then gguf::block_term: bit-identical to gguf::vec_dot)
-// and dequantize (bit-identical to the reference). One generic kernel per operation; a block
+// with Q8_K (exact int32 lane sums, f32 accumulation: within the tolerance kernels/gguf.hpp
+// states) and dequantize (bit-identical to the reference). One generic kernel per operation; a block
 // type only says where its codes' bits are (UCodes) and its anatomy (kSub, kOffset, sub_scales).
 
 #if defined(LOWBIT_KERNELS_GGUF_K_INL_H_) == defined(HWY_TARGET_TOGGLE)
@@ -9,6 +9,9 @@
 #else
 #define LOWBIT_KERNELS_GGUF_K_INL_H_
 #endif
+
+#include <array>
+#include <type_traits>
 
 #include "hwy/highway.h"
 #include "lowbit/kernels/compat-inl.h"
@@ -19,52 +22,83 @@ LOWBIT_BEGIN_NAMESPACE
 namespace HWY_NAMESPACE {
 
 #if HWY_TARGET != HWY_SCALAR
-/// The kBits-wide fields of elements kO .. kO + Lanes - 1 of a group laid out as ggml packs
-/// them: element e sits in byte e % kRow, field e / kRow (counted from the low bits).
-template <int kBits, size_t kRow, size_t kO, class DU8>
-HWY_INLINE hn::Vec<DU8> Fields(DU8 du8, const uint8_t* HWY_RESTRICT row) {
-  constexpr size_t N = hn::MaxLanes(du8);
+// A vector of N codes covers two runs of N/2 elements, from kE0 and from kE1 (kE1 = kE0 + N/2
+// except for 64-byte vectors, which pair the runs that one load of ggml's layout holds).
+
+/// The kBits-wide fields of the runs kE0, kE1 of a code array packed as ggml packs it: rows of
+/// kRow bytes, each holding 8 / kBits runs of kRow elements, field f of byte j being element
+/// j of run f.
+template <int kBits, size_t kRow, size_t kE0, size_t kE1, class DU8>
+HWY_INLINE hn::Vec<DU8> Fields(DU8 du8, const uint8_t* HWY_RESTRICT codes) {
+  constexpr size_t N = hn::MaxLanes(du8), kChunk = kRow * 8 / kBits;
+  constexpr size_t kByte0 = kE0 / kChunk * kRow + kE0 % kRow, kField0 = kE0 % kChunk / kRow;
+  constexpr size_t kByte1 = kE1 / kChunk * kRow + kE1 % kRow, kField1 = kE1 % kChunk / kRow;
   const auto mask = hn::Set(du8, static_cast<uint8_t>((1u << kBits) - 1));
-  if constexpr (N <= kRow) {
-    static_assert(kO % kRow + N <= kRow);
-    return hn::And(hn::ShiftRight<kBits * (kO / kRow)>(hn::LoadU(du8, row + kO % kRow)), mask);
-  } else {  // a 64-byte vector over 32-byte rows: two fields of each byte
-    static_assert(N == 2 * kRow && kO % N == 0);
+  if constexpr (kByte1 == kByte0 + N / 2 && kField1 == kField0) {  // one load
+    static_assert(kByte0 % kRow + N <= kRow || N == 2 * kRow);
+    return hn::And(hn::ShiftRight<kBits * kField0>(hn::LoadU(du8, codes + kByte0)), mask);
+  } else {
     const hn::Half<DU8> dh;
-    const auto v = hn::LoadU(dh, row);
-    return hn::And(hn::Combine(du8, hn::ShiftRight<kBits * (kO / kRow + 1)>(v), hn::ShiftRight<kBits * (kO / kRow)>(v)),
-                   mask);
+    const auto v0 = hn::LoadU(dh, codes + kByte0);
+    const auto v1 = kByte1 == kByte0 ? v0 : hn::LoadU(dh, codes + kByte1);
+    return hn::And(hn::Combine(du8, hn::ShiftRight<kBits * kField1>(v1), hn::ShiftRight<kBits * kField0>(v0)), mask);
   }
 }
 
-// Each block type's unsigned codes (ucode) of elements kO .. kO + Lanes - 1.
-template <size_t kO, class DU8>
+// Each block type's unsigned codes (ucode) of the runs kE0, kE1, and the order in which a
+// 64-byte vector takes its 32-element runs (RunStart).
+template <size_t kE0, size_t kE1, class DU8>
 HWY_INLINE hn::Vec<DU8> UCodes(DU8 du8, const gguf::Q2_K& b) {
-  return Fields<2, 32, kO % 128>(du8, b.qs + 32 * (kO / 128));
+  return Fields<2, 32, kE0, kE1>(du8, b.qs);
 }
-template <size_t kO, class DU8>
+template <size_t kE0, size_t kE1, class DU8>
 HWY_INLINE hn::Vec<DU8> UCodes(DU8 du8, const gguf::TQ2_0& b) {
-  return Fields<2, 32, kO % 128>(du8, b.qs + 32 * (kO / 128));
+  return Fields<2, 32, kE0, kE1>(du8, b.qs);
 }
-template <size_t kO, class DU8>
+template <size_t kE0, size_t kE1, class DU8>
 HWY_INLINE hn::Vec<DU8> UCodes(DU8 du8, const gguf::Q3_K& b) {
-  return hn::Or(Fields<2, 32, kO % 128>(du8, b.qs + 32 * (kO / 128)), hn::ShiftLeft<2>(Fields<1, 32, kO>(du8, b.hmask)));
+  return hn::Or(Fields<2, 32, kE0, kE1>(du8, b.qs), hn::ShiftLeft<2>(Fields<1, 32, kE0, kE1>(du8, b.hmask)));
 }
-template <size_t kO, class DU8>
+template <size_t kE0, size_t kE1, class DU8>
 HWY_INLINE hn::Vec<DU8> UCodes(DU8 du8, const gguf::Q4_K& b) {
-  return Fields<4, 32, kO % 64>(du8, b.qs + 32 * (kO / 64));
+  return Fields<4, 32, kE0, kE1>(du8, b.qs);
 }
-template <size_t kO, class DU8>
+template <size_t kE0, size_t kE1, class DU8>
 HWY_INLINE hn::Vec<DU8> UCodes(DU8 du8, const gguf::Q5_K& b) {
-  return hn::Or(Fields<4, 32, kO % 64>(du8, b.qs + 32 * (kO / 64)), hn::ShiftLeft<4>(Fields<1, 32, kO>(du8, b.qh)));
+  return hn::Or(Fields<4, 32, kE0, kE1>(du8, b.qs), hn::ShiftLeft<4>(Fields<1, 32, kE0, kE1>(du8, b.qh)));
 }
-template <size_t kO, class DU8>
+template <size_t kE0, size_t kE1, class DU8>
 HWY_INLINE hn::Vec<DU8> UCodes(DU8 du8, const gguf::Q6_K& b) {
-  return hn::Or(Fields<4, 64, kO % 128>(du8, b.ql + 64 * (kO / 128)),
-                hn::ShiftLeft<4>(Fields<2, 32, kO % 128>(du8, b.qh + 32 * (kO / 128))));
+  return hn::Or(Fields<4, 64, kE0, kE1>(du8, b.ql), hn::ShiftLeft<4>(Fields<2, 32, kE0, kE1>(du8, b.qh)));
+}
+template <class X>
+constexpr size_t RunStart(size_t r) {
+  if constexpr (std::is_same_v<X, gguf::Q4_K> || std::is_same_v<X, gguf::Q5_K>)  // both nibbles of 64 bytes
+    return 128 * (r / 4) + 32 * (r / 2 % 2) + 64 * (r % 2);
+  else if constexpr (std::is_same_v<X, gguf::Q2_K> || std::is_same_v<X, gguf::Q3_K>)  // one field of 64 bytes
+    return 32 * (r / 2) + 128 * (r % 2);
+  else  // TQ2_0 measured faster in element order (its loads split fewer cache lines)
+    return 32 * r;
+}
+/// The runs of vector s (N codes) of a super-block.
+template <class X, size_t N, size_t kS>
+struct Slice {
+  static constexpr size_t kE0 = N == 64 ? RunStart<X>(2 * kS) : RunStart<X>(kS * N / 32) + kS * N % 32;
+  static constexpr size_t kE1 = N == 64 ? RunStart<X>(2 * kS + 1) : kE0 + N / 2;
+};
+
+/// y's bytes of the runs kE0, kE1.
+template <size_t kE0, size_t kE1, class D8>
+HWY_INLINE hn::Vec<D8> LoadRuns(D8 d8, const int8_t* HWY_RESTRICT y) {
+  if constexpr (kE1 == kE0 + hn::MaxLanes(d8) / 2) {
+    return hn::LoadU(d8, y + kE0);
+  } else {
+    const hn::Half<D8> dh;
+    return hn::Combine(d8, hn::LoadU(dh, y + kE1), hn::LoadU(dh, y + kE0));
+  }
 }
 
-/// f(integral_constant<size_t, o>) for o = 0, kStep, ... < kEnd: offsets known at compile time.
+/// f(integral_constant<size_t, i>) for i = 0, kStep, ... < kEnd: offsets known at compile time.
 template <size_t kStep, size_t kEnd, size_t kAt = 0, class F>
 HWY_INLINE void ForSteps(F&& f) {
   if constexpr (kAt < kEnd) {
@@ -73,50 +107,125 @@ HWY_INLINE void ForSteps(F&& f) {
   }
 }
 
-/// Per int32 lane (4 elements from kO on), the int8 scale of its kSub-element sub-block, from
-/// `table` (the 16 sub-block scales in every 128-bit block): one byte shuffle, one shift.
-template <size_t kSub, size_t kO, class D32>
-HWY_INLINE hn::Vec<D32> LaneScales(D32 d32, hn::Vec<hn::Repartition<int8_t, D32>> table) {
-  const hn::Repartition<uint8_t, D32> du8;
-  const hn::Repartition<int8_t, D32> d8;
-  constexpr int kShift = kSub == 16 ? 4 : 5;
-  static_assert(kSub == 16 || kSub == 32);
-  const auto idx = hn::ShiftRight<kShift>(hn::Add(hn::Iota(du8, 0), hn::Set(du8, static_cast<uint8_t>(kO))));
-  return hn::ShiftRight<24>(hn::BitCast(d32, hn::TableLookupBytes(table, hn::BitCast(d8, idx))));
+/// The shuffle indices of LaneScales: for each byte, the sub-block of its lane's first element.
+template <size_t N, size_t kLaneBytes, size_t kPerLane, size_t kSub, size_t kE0, size_t kE1>
+struct SubBlockIndex {
+  static constexpr std::array<int8_t, N> Make() {
+    std::array<int8_t, N> a{};
+    constexpr size_t kHalf = N / kLaneBytes / 2;  // lanes per run
+    for (size_t byte = 0; byte < N; ++byte) {
+      const size_t i = byte / kLaneBytes;
+      const size_t e = i < kHalf ? kE0 + i * kPerLane : kE1 + (i - kHalf) * kPerLane;
+      a[byte] = static_cast<int8_t>(e / kSub);
+    }
+    return a;
+  }
+  alignas(64) static constexpr std::array<int8_t, N> kIdx = Make();
+};
+
+/// Per lane of di (kPerLane elements each, the runs kE0 and kE1), the signed byte `table`
+/// holds for the lane's kSub-element sub-block; `table` has one byte per sub-block in every
+/// 128-bit block. One byte shuffle and one shift (which sign-extends).
+template <size_t kPerLane, size_t kSub, size_t kE0, size_t kE1, class DI>
+HWY_INLINE hn::Vec<DI> LaneScales(DI di, hn::Vec<hn::Repartition<int8_t, DI>> table) {
+  const hn::Repartition<int8_t, DI> d8;
+  constexpr size_t kBytes = sizeof(hn::TFromD<DI>);
+  using Idx = SubBlockIndex<hn::MaxLanes(d8), kBytes, kPerLane, kSub, kE0, kE1>;
+  const auto shuffled = hn::TableLookupBytes(table, hn::LoadU(d8, Idx::kIdx.data()));
+  return hn::ShiftRight<8 * (kBytes - 1)>(hn::BitCast(di, shuffled));
 }
 
+/// A super-block's sub-block scales and mins, one byte per sub-block (in every 128-bit block).
+template <class D8>
+struct KTables {
+  hn::Vec<D8> sc, m;
+};
+template <class D8>
+HWY_INLINE KTables<D8> Tables(D8 d8, const gguf::Q6_K& b) {
+  return {hn::LoadDup128(d8, b.scales), hn::Zero(d8)};
+}
+template <class D8>
+HWY_INLINE KTables<D8> Tables(D8 d8, const gguf::Q2_K& b) {
+  const hn::RebindToUnsigned<D8> du8;
+  const auto v = hn::LoadDup128(du8, b.scales);
+  return {hn::BitCast(d8, hn::And(v, hn::Set(du8, 0xF))), hn::BitCast(d8, hn::ShiftRight<4>(v))};
+}
+/// Q4_K/Q5_K's 12-byte field (get_scale_min_k4) unpacked in registers: bytes 0..7 the scales,
+/// 8..15 the mins. Reads 16 bytes; the block's codes follow the field.
+template <class D8>
+HWY_INLINE KTables<D8> TablesK4(D8 d8, const uint8_t* HWY_RESTRICT field) {
+  const hn::RebindToUnsigned<D8> du8;
+  alignas(16) static constexpr uint8_t kLowIdx[16] = {0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 8, 9, 10, 11};
+  alignas(16) static constexpr uint8_t kHighIdx[16] = {0, 1, 2, 3, 0, 1, 2, 3, 4, 5, 6, 7, 4, 5, 6, 7};
+  alignas(16) static constexpr uint8_t kLowMask[16] = {63, 63, 63, 63, 15, 15, 15, 15, 63, 63, 63, 63, 0, 0, 0, 0};
+  alignas(16) static constexpr uint8_t kNibMask[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 15, 15, 15, 15};
+  alignas(16) static constexpr uint8_t kHighMask[16] = {0, 0, 0, 0, 48, 48, 48, 48, 0, 0, 0, 0, 48, 48, 48, 48};
+  alignas(16) static constexpr uint8_t kMinIdx[16] = {8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15};
+  const auto v = hn::LoadDup128(du8, field);
+  const auto low = hn::TableLookupBytes(v, hn::LoadDup128(du8, kLowIdx));
+  const auto high = hn::TableLookupBytes(v, hn::LoadDup128(du8, kHighIdx));
+  // j < 4: the low 6 bits; j >= 4: a nibble of bytes 8..11 plus the top 2 bits of bytes 0..7
+  const auto t = hn::Or(hn::Or(hn::And(low, hn::LoadDup128(du8, kLowMask)),
+                               hn::And(hn::ShiftRight<4>(low), hn::LoadDup128(du8, kNibMask))),
+                        hn::And(hn::ShiftRight<2>(high), hn::LoadDup128(du8, kHighMask)));
+  return {hn::BitCast(d8, t), hn::BitCast(d8, hn::TableLookupBytes(t, hn::LoadDup128(du8, kMinIdx)))};
+}
+template <class D8>
+HWY_INLINE KTables<D8> Tables(D8 d8, const gguf::Q4_K& b) {
+  return TablesK4(d8, b.scales);
+}
+template <class D8>
+HWY_INLINE KTables<D8> Tables(D8 d8, const gguf::Q5_K& b) {
+  return TablesK4(d8, b.scales);
+}
+template <class D8, class X>  // Q3_K (its 6-bit scales are scattered), TQ2_0 (one scale, 1)
+HWY_INLINE KTables<D8> Tables(D8 d8, const X& b) {
+  alignas(16) int8_t sc[16] = {};
+  uint8_t m[16];
+  X::sub_scales(b, sc, m);
+  return {hn::LoadDup128(d8, sc), hn::Zero(d8)};
+}
+
+/// Per super-block, int32 lanes of sc * ucode * y (vpmaddubsw, then vpdpwssd by the lane's
+/// scale), less kOffset * sc * y's 16-element sums, and the mins times those sums; each
+/// accumulated into f32 lanes by d * dy and -dmin * dy (as ggml's SIMD dots do).
 template <class X>
 LOWBIT_VNNI_ATTR float DotKQ8K(const X* HWY_RESTRICT x, const gguf::Q8_K* HWY_RESTRICT y, size_t nb) {
   const hn::ScalableTag<uint8_t> du8;
   const hn::Repartition<int8_t, decltype(du8)> d8;
+  const hn::Repartition<int16_t, decltype(du8)> d16;
   const hn::Repartition<int32_t, decltype(du8)> d32;
-  constexpr size_t N = hn::MaxLanes(du8);
-  float sum = 0.0f;
+  const hn::Rebind<float, decltype(d32)> df;
+  const hn::Rebind<int16_t, decltype(d32)> d16h;
+  constexpr size_t N = hn::MaxLanes(du8), L = hn::MaxLanes(d32);
+  constexpr bool kMin = requires { x->dmin; };
+  auto sum0 = hn::Zero(df), sum1 = hn::Zero(df);
   for (size_t b = 0; b < nb; ++b) {
-    alignas(16) int8_t sc[16];
-    uint8_t m[16];
-    X::sub_scales(x[b], sc, m);
-    const auto table = hn::LoadDup128(d8, sc);
-    auto acc = hn::Zero(d32);
-    ForSteps<N, gguf::kQK_K>([&](auto o) LOWBIT_VNNI_ATTR {
-      const auto q = UCodes<decltype(o)::value>(du8, x[b]);
-      const auto yq = hn::LoadU(d8, y[b].qs + decltype(o)::value);
-      if constexpr (X::kSub == gguf::kQK_K) {
+    const auto tables = Tables(d8, x[b]);
+    auto acc = hn::Zero(d32), macc = hn::Zero(d32);
+    ForSteps<1, gguf::kQK_K / N>([&](auto s) LOWBIT_VNNI_ATTR {
+      using S = Slice<X, N, decltype(s)::value>;
+      const auto q = UCodes<S::kE0, S::kE1>(du8, x[b]);
+      const auto yq = LoadRuns<S::kE0, S::kE1>(d8, y[b].qs);
+      if constexpr (X::kSub == gguf::kQK_K)
         acc = DotBytes(d32, acc, q, yq);
-      } else {
-        const auto p = DotBytes(d32, hn::Zero(d32), q, yq);
-        acc = hn::Add(acc, hn::Mul(p, LaneScales<X::kSub, decltype(o)::value>(d32, table)));
-      }
+      else  // |pairs| <= 2 * 63 * 128: no int16 saturation
+        acc = DotPairs(d32, acc, MulPairs(d16, q, yq), LaneScales<2, X::kSub, S::kE0, S::kE1>(d16, tables.sc));
     });
-    gguf::KSums s;
-    s.dot = hn::GetLane(hn::SumOfLanes(d32, acc));
-    for (size_t j = 0; j < gguf::kQK_K / 16; ++j) {
-      if constexpr (X::kOffset != 0) s.dot -= X::kOffset * sc[j * 16 / X::kSub] * y[b].bsums[j];
-      if constexpr (requires { x[b].dmin; }) s.min += m[j * 16 / X::kSub] * y[b].bsums[j];
-    }
-    sum += gguf::block_term(x[b], y[b], s);
+    ForSteps<L, gguf::kQK_K / 16>([&](auto j) {
+      constexpr size_t kJ = decltype(j)::value, kE = 16 * kJ;
+      const auto bs = hn::PromoteTo(d32, hn::LoadU(d16h, y[b].bsums + kJ));
+      if constexpr (X::kSub == gguf::kQK_K)
+        acc = hn::Sub(acc, hn::Mul(bs, hn::Set(d32, X::kOffset)));
+      else if constexpr (X::kOffset != 0)
+        acc = hn::Sub(acc, hn::Mul(bs, hn::Mul(LaneScales<16, X::kSub, kE, kE + 8 * L>(d32, tables.sc),
+                                               hn::Set(d32, X::kOffset))));
+      if constexpr (kMin) macc = hn::Add(macc, hn::Mul(bs, LaneScales<16, X::kSub, kE, kE + 8 * L>(d32, tables.m)));
+    });
+    sum0 = hn::MulAdd(hn::ConvertTo(df, acc), hn::Set(df, F16ToF32(x[b].d) * y[b].d), sum0);
+    if constexpr (kMin) sum1 = hn::MulAdd(hn::ConvertTo(df, macc), hn::Set(df, F16ToF32(x[b].dmin) * y[b].d), sum1);
   }
-  return sum;
+  return hn::GetLane(hn::SumOfLanes(df, hn::Sub(sum0, sum1)));
 }
 
 /// y = (d * sc) * (ucode - kOffset) - dmin * m per element: the reference's roundings.
@@ -135,7 +244,7 @@ void DequantizeK(const X* HWY_RESTRICT in, float* HWY_RESTRICT y, size_t nb) {
     float* yb = y + b * gguf::kQK_K;
     ForSteps<N, gguf::kQK_K>([&](auto o) {
       constexpr size_t kO = decltype(o)::value;
-      const auto q = hn::Sub(hn::PromoteTo(di, UCodes<kO>(du8, in[b])), hn::Set(di, X::kOffset));
+      const auto q = hn::Sub(hn::PromoteTo(di, UCodes<kO, kO + N / 2>(du8, in[b])), hn::Set(di, X::kOffset));
       const auto v = NoContract(hn::Mul(hn::Set(df, d * static_cast<float>(sc[kO / X::kSub])), hn::ConvertTo(df, q)));
       if constexpr (requires { in[b].dmin; })
         hn::StoreU(hn::Sub(v, hn::Set(df, F16ToF32(in[b].dmin) * static_cast<float>(m[kO / X::kSub]))), df, yb + kO);

@@ -1,7 +1,7 @@
 // lowbit: ggml's reference dot products of a GGUF weight block row with its partner activation
 // row (ggml_vec_dot_*_generic): an exact int32 sum per block, then that block's f32 term,
-// summed block by block. The SIMD kernels (kernels/gguf.hpp) give the K-quant and TQ dots bit
-// for bit and the legacy dots within a stated tolerance.
+// summed block by block. The SIMD kernels (kernels/gguf.hpp) match these within a stated
+// tolerance.
 #pragma once
 
 #include <concepts>
@@ -38,8 +38,8 @@ concept KBlock = requires(const X& x, std::size_t i, std::int8_t* sc, std::uint8
 
 /// The exact int32 sums of one super-block pair: dot = sum_i sc(i) * (ucode_i - kOffset) * y_i,
 /// and min = sum_j m(j) * y.bsums[j] (Q2_K/Q4_K/Q5_K; ggml's dmin term). The SIMD kernels take
-/// the kOffset part from y.bsums too, so y.bsums must be the sums of y's codes, which
-/// Q8_K::quantize guarantees.
+/// the kOffset part from y.bsums too (as ggml's do), so y.bsums must be the sums of y's codes,
+/// which Q8_K::quantize guarantees.
 struct KSums {
   std::int32_t dot = 0, min = 0;
 };
@@ -54,20 +54,6 @@ KSums block_sums(const X& x, const Q8_K& y) noexcept {
   return s;
 }
 
-namespace detail {
-/// v, rounded to f32 on its own: stops -ffp-contract=fast from fusing it into an FMA, so every
-/// compilation of a dot (reference or any SIMD target) rounds the same way.
-inline float rounded(float v) noexcept {
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
-  asm("" : "+x"(v));
-#else
-  volatile float r = v;
-  v = r;
-#endif
-  return v;
-}
-}  // namespace detail
-
 /// One block's f32 term of the dot, as ggml's generic dots form it.
 inline float block_term(const Q4_0& x, const Q8_0& y) noexcept {
   return static_cast<float>(block_dot(x, y)) * (from_f16(x.d) * from_f16(y.d));
@@ -75,18 +61,15 @@ inline float block_term(const Q4_0& x, const Q8_0& y) noexcept {
 inline float block_term(const Q8_0& x, const Q8_0& y) noexcept {
   return static_cast<float>(block_dot(x, y)) * (from_f16(x.d) * from_f16(y.d));
 }
-/// d*dy*dot - dmin*dy*min, each product rounded once (the SIMD kernels share this function).
-template <KBlock X>
-float block_term(const X& x, const Q8_K& y, KSums s) noexcept {
-  const float t = detail::rounded(static_cast<float>(s.dot) * (from_f16(x.d) * y.d));
-  if constexpr (requires { x.dmin; })
-    return t - detail::rounded(static_cast<float>(s.min) * (from_f16(x.dmin) * y.d));
-  else
-    return t;
-}
+/// d*dy*dot - dmin*dy*min (ggml's Q2_K/Q4_K/Q5_K form; the others have no min).
 template <KBlock X>
 float block_term(const X& x, const Q8_K& y) noexcept {
-  return block_term(x, y, block_sums(x, y));
+  const KSums s = block_sums(x, y);
+  const float t = static_cast<float>(s.dot) * (from_f16(x.d) * y.d);
+  if constexpr (requires { x.dmin; })
+    return t - static_cast<float>(s.min) * (from_f16(x.dmin) * y.d);
+  else
+    return t;
 }
 
 /// The sum over nb blocks of block_term, in block order.
