@@ -30,7 +30,7 @@ void matmul(const float* x, std::size_t m, std::size_t ldx, const BlockMatrix<Bl
   constexpr std::size_t kChunk = 16;  // output channels per task
   ex.parallel_for(div_ceil(n, kChunk), [&](std::size_t t) {
     for (std::size_t j = t * kChunk; j < std::min(n, (t + 1) * kChunk); ++j)
-      for (std::size_t i = 0; i < m; ++i) y[i * ldy + j] = vec_dot(w.row(j).data(), xq.data() + i * nb, nb);
+      for (std::size_t i = 0; i < m; ++i) y[i * ldy + j] = kernels::vec_dot(w.row(j).data(), xq.data() + i * nb, nb);
   });
 }
 
