@@ -55,17 +55,31 @@ ghz = (runs["gguf"][0] or {}).get("GHz")
 # they are not re-measured in this run (ggml is not a Debian package), so those ratios are to a
 # recorded figure.
 ggml = {"quantize q8_0": 5.5e9, "quantize q4_0": 0.97e9, "dequantize q8_0": 9.1e9, "dequantize q4_0": 2.3e9,
-        "vec_dot q4_0": 26.0e9, "vec_dot q8_0": 23.4e9}
+        "vec_dot q4_0": 26.0e9, "vec_dot q8_0": 23.4e9, "vec_dot q4_K": 30.3e9, "vec_dot q6_K": 24.2e9,
+        "vec_dot q2_K": 37.9e9, "vec_dot tq2_0": 51.9e9, "dequantize q4_K": 6.88e9, "dequantize q6_K": 0.96e9,
+        "quantize q4_K": 0.015e9, "quantize q6_K": 0.036e9, "quantize q2_K": 0.018e9}
 for op, bm, tgt in [("quantize q8_0", "BM_Quantize<gguf::Q8_0, true>", 1.3),
                     ("quantize q4_0", "BM_Quantize<gguf::Q4_0, true>", 3.0),
                     ("dequantize q8_0", "BM_Dequantize<gguf::Q8_0, true>", 1.3),
                     ("dequantize q4_0", "BM_Dequantize<gguf::Q4_0, true>", 3.0),
+                    ("dequantize q4_K", "BM_Dequantize<gguf::Q4_K, true>", 1.3),
+                    ("dequantize q6_K", "BM_Dequantize<gguf::Q6_K, true>", 1.3),
                     ("vec_dot q4_0", "(BM_VecDot<gguf::Q4_0, gguf::Q8_0, true>)", 1.3),
-                    ("vec_dot q8_0", "(BM_VecDot<gguf::Q8_0, gguf::Q8_0, true>)", 1.3)]:
+                    ("vec_dot q8_0", "(BM_VecDot<gguf::Q8_0, gguf::Q8_0, true>)", 1.3),
+                    ("vec_dot q4_K", "(BM_VecDot<gguf::Q4_K, gguf::Q8_K, true>)", 1.3),
+                    ("vec_dot q6_K", "(BM_VecDot<gguf::Q6_K, gguf::Q8_K, true>)", 1.3),
+                    ("vec_dot q2_K", "(BM_VecDot<gguf::Q2_K, gguf::Q8_K, true>)", 1.3),
+                    ("vec_dot tq2_0", "(BM_VecDot<gguf::TQ2_0, gguf::Q8_K, true>)", 1.3)]:
     ours = val("gguf", bm, "items_per_second")
     row(f"{op}, 655360 values (values/s)", ours, ggml[op], "ggml anchor", tgt, "")
     ref = val("gguf", bm.replace("true", "false"), "items_per_second")
-    row(f"{op} vs lowbit's scalar reference", ours, ref, "reference, this run", None, "")
+    if ref is not None:
+        row(f"{op} vs lowbit's scalar reference", ours, ref, "reference, this run", None, "")
+# The K-quant quantizers run the reference (a search whose f32 sums must stay in order).
+for op, bm in [("quantize q4_K", "BM_Quantize<gguf::Q4_K, false>"), ("quantize q6_K", "BM_Quantize<gguf::Q6_K, false>"),
+               ("quantize q2_K", "BM_Quantize<gguf::Q2_K, false>")]:
+    row(f"{op} (reference path), 655360 values (values/s)", val("gguf", bm, "items_per_second"), ggml[op],
+        "ggml anchor", 1.3, "")
 
 mem = val("quantize", "BM_Memcpy", "bytes_per_second")
 for op in ["Quantize", "Dequantize"]:

@@ -134,8 +134,9 @@ Row evaluate(N<S, kPad> n, const demo::Mlp& m, const demo::Split& test) {
   if constexpr (std::is_same_v<S, lb::gguf::Q4_0Scheme>) {  // W4A8 on 64-column panels
     const lb::kernels::PackedQ4 w(q1);
     row.gemm_gmacs = macs / seconds_per_call([&] { lb::kernels::gemm_q4_a8(x.data(), kBatch, 0, w, y.data()); }) * 1e-9;
-  } else if constexpr (std::is_same_v<S, lb::gguf::Q8_0Scheme>) {  // activations to Q8_0, then partner dots
-    row.gemm_gmacs = macs / seconds_per_call([&] { lb::kernels::matmul(x.data(), kBatch, 0, q1, y.data()); }) * 1e-9;
+  } else if constexpr (requires { typename S::block; }) {
+    if constexpr (lb::kernels::has_simd_dot<typename S::block>)  // activations to the partner, then partner dots
+      row.gemm_gmacs = macs / seconds_per_call([&] { lb::kernels::matmul(x.data(), kBatch, 0, q1, y.data()); }) * 1e-9;
   } else if constexpr (std::is_same_v<S, lb::XnorWeights>) {  // sign bits, XNOR + popcount
     const lb::kernels::PackedB1 w(p1.data(), p1.rows(), p1.cols());
     const lb::kernels::SignBits a(x.data(), kBatch, p1.cols());
@@ -236,7 +237,7 @@ void print(const std::vector<Row>& rows, bool csv) {
                 opt(r.gemm_gmacs).c_str());
   std::printf("\nsimd q / simd dq: the SIMD kernels (target %s), GB/s of f32; GEMV: y = W1 x with x quantized to the "
               "block's ggml partner, G multiply-adds/s, one thread; GEMM: 64 rows of activations times W1 through the scheme's "
-              "product kernel (q4_0: W4A8 on packed panels; q8_0: partner dots; XNOR: sign bits, XNOR + popcount). "
+              "product kernel (q4_0: W4A8 on packed panels; q8_0 and the K/TQ blocks: partner dots; XNOR: sign bits, XNOR + popcount). "
               "'-': no SIMD kernel for that scheme yet.\n",
               lb::kernels::target_name().c_str());
 }
