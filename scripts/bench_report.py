@@ -132,5 +132,5 @@ print("| measurement | lowbit | baseline | ratio | target | met |")
 print("|---|---|---|---|---|---|")
 for r in rows:
     print(r)
-print("\nNot implemented yet (no row): K-quant (Q4_K/Q6_K/TQ2_0 x Q8_K) dots and the SIMD codecs of the "
-      "other GGUF blocks.")
+print("\nNot implemented yet: SIMD quantizers for the K-quants (their rows time the reference search) and "
+      "for the GGUF blocks other than Q8_0/Q4_0.")
