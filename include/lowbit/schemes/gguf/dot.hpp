@@ -55,10 +55,9 @@ KSums block_sums(const X& x, const Q8_K& y) noexcept {
 }
 
 /// One block's f32 term of the dot, as ggml's generic dots form it.
-inline float block_term(const Q4_0& x, const Q8_0& y) noexcept {
-  return static_cast<float>(block_dot(x, y)) * (from_f16(x.d) * from_f16(y.d));
-}
-inline float block_term(const Q8_0& x, const Q8_0& y) noexcept {
+template <class X, class Y>
+  requires requires(const X& x, const Y& y) { block_dot(x, y); }
+float block_term(const X& x, const Y& y) noexcept {
   return static_cast<float>(block_dot(x, y)) * (from_f16(x.d) * from_f16(y.d));
 }
 /// d*dy*dot - dmin*dy*min (ggml's Q2_K/Q4_K/Q5_K form; the others have no min).
