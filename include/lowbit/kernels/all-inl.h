@@ -3,6 +3,7 @@
 #include "lowbit/kernels/compat-inl.h"
 #include "lowbit/kernels/gguf-inl.h"
 #include "lowbit/kernels/gguf_k-inl.h"
+#include "lowbit/kernels/gguf_k_search-inl.h"
 #include "lowbit/kernels/gemm_i8-inl.h"
 #include "lowbit/kernels/scan-inl.h"
 #include "lowbit/kernels/gemm_q4-inl.h"

@@ -36,6 +36,10 @@ LOWBIT_K_EXPORTS(Q5_K)
 LOWBIT_K_EXPORTS(Q6_K)
 LOWBIT_K_EXPORTS(TQ2_0)
 #undef LOWBIT_K_EXPORTS
+LOWBIT_EXPORT(QuantizeQ2_K);
+LOWBIT_EXPORT(QuantizeQ4_K);
+LOWBIT_EXPORT(QuantizeQ5_K);
+LOWBIT_EXPORT(QuantizeQ6_K);
 
 /// The super-block types with SIMD dot and dequantize kernels (kernels/gguf_k-inl.h).
 template <class Block>
@@ -45,20 +49,26 @@ inline constexpr bool is_k_kernel_block =
 }  // namespace detail
 
 /// Blocks whose quantize_row, dequantize_row and vec_dot (with their partner) have SIMD
-/// kernels; the others run the reference through the same entry points. (The K-quants'
-/// quantizers are iterative searches whose f32 sums must stay in reference order.)
+/// kernels; the others run the reference through the same entry points.
 template <class Block>
-inline constexpr bool has_simd_quantize = std::is_same_v<Block, gguf::Q8_0> || std::is_same_v<Block, gguf::Q4_0>;
+inline constexpr bool has_simd_quantize =
+    std::is_same_v<Block, gguf::Q8_0> || std::is_same_v<Block, gguf::Q4_0> || std::is_same_v<Block, gguf::Q2_K> ||
+    std::is_same_v<Block, gguf::Q4_K> || std::is_same_v<Block, gguf::Q5_K> || std::is_same_v<Block, gguf::Q6_K>;
 template <class Block>
-inline constexpr bool has_simd_dequantize = has_simd_quantize<Block> || detail::is_k_kernel_block<Block>;
+inline constexpr bool has_simd_dequantize =
+    std::is_same_v<Block, gguf::Q8_0> || std::is_same_v<Block, gguf::Q4_0> || detail::is_k_kernel_block<Block>;
 template <class Block>
-inline constexpr bool has_simd_dot = has_simd_quantize<Block> || detail::is_k_kernel_block<Block>;
+inline constexpr bool has_simd_dot = has_simd_dequantize<Block>;
 
 /// Quantizes nb * Block::kElems finite floats into nb blocks (the caller validated x).
 template <BlockCodec Block>
 void quantize_row(const float* x, Block* out, std::size_t nb) noexcept {
   if constexpr (std::is_same_v<Block, gguf::Q8_0>) LOWBIT_DISPATCH(detail::QuantizeQ8_0)(x, out, nb);
   else if constexpr (std::is_same_v<Block, gguf::Q4_0>) LOWBIT_DISPATCH(detail::QuantizeQ4_0)(x, out, nb);
+  else if constexpr (std::is_same_v<Block, gguf::Q2_K>) LOWBIT_DISPATCH(detail::QuantizeQ2_K)(x, out, nb);
+  else if constexpr (std::is_same_v<Block, gguf::Q4_K>) LOWBIT_DISPATCH(detail::QuantizeQ4_K)(x, out, nb);
+  else if constexpr (std::is_same_v<Block, gguf::Q5_K>) LOWBIT_DISPATCH(detail::QuantizeQ5_K)(x, out, nb);
+  else if constexpr (std::is_same_v<Block, gguf::Q6_K>) LOWBIT_DISPATCH(detail::QuantizeQ6_K)(x, out, nb);
   else
     for (std::size_t b = 0; b < nb; ++b) Block::quantize(x + b * Block::kElems, out[b]);
 }

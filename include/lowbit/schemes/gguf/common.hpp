@@ -17,6 +17,15 @@
 #include "lowbit/quantizers/quantizer.hpp"
 #include "lowbit/tensor/block_matrix.hpp"
 
+/// On reference code that SIMD kernels call: kept out of line, so it is compiled for the
+/// baseline target, never FMA-contracted inside a kernel's target, and gives the same bytes
+/// wherever it is called from.
+#if defined(__GNUC__)
+#define LOWBIT_REFERENCE_CODEGEN [[gnu::noinline]]
+#else
+#define LOWBIT_REFERENCE_CODEGEN
+#endif
+
 LOWBIT_BEGIN_NAMESPACE
 namespace gguf {
 

@@ -46,20 +46,27 @@ inline void sub_scales_k4(const std::uint8_t* field, std::int8_t* sc, std::uint8
   }
 }
 
-/// The Q4_K / Q5_K quantizer (they differ in nmax and the search parameters): returns codes in
-/// [0, nmax] and fills d, dmin and the scales field.
+/// The Q4_K / Q5_K sub-block searches (they differ in nmax and the search parameters): each
+/// 32-element sub-block's scale, -min and codes in [0, nmax]. (kernels/ has a SIMD twin.)
 template <int kNmax>
-void quantize_k4(const float* x, std::uint16_t& d16, std::uint16_t& dmin16, std::uint8_t* scales_field,
-                 std::uint8_t* L, float rmin, int nstep) noexcept {
+void search_k4(const float* x, float* scales, float* mins, std::uint8_t* L, float rmin, int nstep) noexcept {
   std::uint8_t Laux[32];
-  float weights[32], mins[8], scales[8];
-  float max_scale = 0.0f, max_min = 0.0f;
+  float weights[32];
   for (int j = 0; j < 8; ++j) {
     float sum_x2 = 0.0f;
     for (int l = 0; l < 32; ++l) sum_x2 += x[32 * j + l] * x[32 * j + l];
     const float av_x = std::sqrt(sum_x2 / 32);
     for (int l = 0; l < 32; ++l) weights[l] = av_x + std::fabs(x[32 * j + l]);
     scales[j] = make_qkx2_quants(32, kNmax, x + 32 * j, weights, L + 32 * j, &mins[j], Laux, rmin, 0.1f, nstep, false);
+  }
+}
+/// The rest of the Q4_K / Q5_K quantizer: d, dmin and the 6-bit scales field from the
+/// searched scales, then the codes again with the stored values.
+template <int kNmax>
+void finish_k4(const float* x, const float* scales, const float* mins, std::uint16_t& d16, std::uint16_t& dmin16,
+               std::uint8_t* scales_field, std::uint8_t* L) noexcept {
+  float max_scale = 0.0f, max_min = 0.0f;
+  for (int j = 0; j < 8; ++j) {
     if (scales[j] > max_scale) max_scale = scales[j];
     if (mins[j] > max_min) max_min = mins[j];
   }
@@ -134,12 +141,25 @@ struct Q2_K {
   }
 
   static void quantize(const float* x, Q2_K& b) noexcept {
-    std::uint8_t L[kQK_K], Laux[16];
-    float weights[16], mins[16], scales[16];
-    float max_scale = 0.0f, max_min = 0.0f;
+    std::uint8_t L[kQK_K];
+    float scales[16], mins[16];
+    search(x, scales, mins, L);
+    from_search(x, scales, mins, L, b);
+  }
+  /// Each 16-element sub-block's scale, -min and codes (kernels/ has a SIMD twin).
+  static void search(const float* x, float* scales, float* mins, std::uint8_t* L) noexcept {
+    std::uint8_t Laux[16];
+    float weights[16];
     for (int j = 0; j < 16; ++j) {
       for (int l = 0; l < 16; ++l) weights[l] = std::fabs(x[16 * j + l]);
       scales[j] = make_qkx2_quants(16, 3, x + 16 * j, weights, L + 16 * j, &mins[j], Laux, -0.5f, 0.1f, 15, true);
+    }
+  }
+  /// The block from its sub-block search (x, and the scales, -mins and codes it found).
+  LOWBIT_REFERENCE_CODEGEN static void from_search(const float* x, const float* scales, const float* mins,
+                                                   std::uint8_t* L, Q2_K& b) noexcept {
+    float max_scale = 0.0f, max_min = 0.0f;
+    for (int j = 0; j < 16; ++j) {
       if (scales[j] > max_scale) max_scale = scales[j];
       if (mins[j] > max_min) max_min = mins[j];
     }
@@ -273,7 +293,17 @@ struct Q4_K {
 
   static void quantize(const float* x, Q4_K& b) noexcept {
     std::uint8_t L[kQK_K];
-    detail::quantize_k4<15>(x, b.d, b.dmin, b.scales, L, -1.0f, 20);
+    float scales[8], mins[8];
+    search(x, scales, mins, L);
+    from_search(x, scales, mins, L, b);
+  }
+  static void search(const float* x, float* scales, float* mins, std::uint8_t* L) noexcept {
+    detail::search_k4<15>(x, scales, mins, L, -1.0f, 20);
+  }
+  /// The block from its sub-block search (x, and the scales, -mins and codes it found).
+  LOWBIT_REFERENCE_CODEGEN static void from_search(const float* x, const float* scales, const float* mins,
+                                                   std::uint8_t* L, Q4_K& b) noexcept {
+    detail::finish_k4<15>(x, scales, mins, b.d, b.dmin, b.scales, L);
     for (std::size_t c = 0; c < kQK_K; c += 64)
       for (std::size_t l = 0; l < 32; ++l) b.qs[c / 2 + l] = static_cast<std::uint8_t>(L[c + l] | (L[c + l + 32] << 4));
   }
@@ -311,7 +341,16 @@ struct Q5_K {
 
   static void quantize(const float* x, Q5_K& b) noexcept {
     std::uint8_t L[kQK_K];
-    detail::quantize_k4<31>(x, b.d, b.dmin, b.scales, L, -0.5f, 15);
+    float scales[8], mins[8];
+    search(x, scales, mins, L);
+    from_search(x, scales, mins, L, b);
+  }
+  static void search(const float* x, float* scales, float* mins, std::uint8_t* L) noexcept {
+    detail::search_k4<31>(x, scales, mins, L, -0.5f, 15);
+  }
+  LOWBIT_REFERENCE_CODEGEN static void from_search(const float* x, const float* scales, const float* mins,
+                                                   std::uint8_t* L, Q5_K& b) noexcept {
+    detail::finish_k4<31>(x, scales, mins, b.d, b.dmin, b.scales, L);
     std::memset(b.qh, 0, 32);
     for (std::size_t c = 0; c < 4; ++c)
       for (std::size_t j = 0; j < 32; ++j) {
@@ -355,9 +394,18 @@ struct Q6_K {
   static void quantize(const float* x, Q6_K& b) noexcept {
     std::int8_t L[kQK_K];
     float scales[16];
+    search(x, scales, L);
+    from_search(x, scales, L, b);
+  }
+  /// Each 16-element sub-block's signed scale and codes + 32 (kernels/ has a SIMD twin).
+  static void search(const float* x, float* scales, std::int8_t* L) noexcept {
+    for (int ib = 0; ib < 16; ++ib) scales[ib] = make_qx_quants(16, 32, x + 16 * ib, L + 16 * ib, 1, nullptr);
+  }
+  /// The block from its sub-block search.
+  LOWBIT_REFERENCE_CODEGEN static void from_search(const float* x, const float* scales, std::int8_t* L,
+                                                   Q6_K& b) noexcept {
     float max_scale = 0.0f, max_abs_scale = 0.0f;
     for (int ib = 0; ib < 16; ++ib) {
-      scales[ib] = make_qx_quants(16, 32, x + 16 * ib, L + 16 * ib, 1, nullptr);
       const float a = std::fabs(scales[ib]);
       if (a > max_abs_scale) {
         max_abs_scale = a;

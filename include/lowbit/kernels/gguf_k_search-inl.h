@@ -1,0 +1,281 @@
+// lowbit: the K-quant quantizers on SIMD, byte-identical to the reference. Their cost is the
+// sub-block searches (ggml's make_qkx2_quants, make_qx_quants): here one sub-block runs per
+// lane, and every lane performs the reference's operations in the reference's order (sums
+// element by element, each product rounded on its own, no FMA), so every lane's result is the
+// reference's. The rest of each quantizer is the reference's own from_search.
+
+#if defined(LOWBIT_KERNELS_GGUF_K_SEARCH_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef LOWBIT_KERNELS_GGUF_K_SEARCH_INL_H_
+#undef LOWBIT_KERNELS_GGUF_K_SEARCH_INL_H_
+#else
+#define LOWBIT_KERNELS_GGUF_K_SEARCH_INL_H_
+#endif
+
+#include "hwy/highway.h"
+#include "lowbit/kernels/compat-inl.h"
+#include "lowbit/schemes/gguf.hpp"
+
+HWY_BEFORE_NAMESPACE();
+LOWBIT_BEGIN_NAMESPACE
+namespace HWY_NAMESPACE {
+
+#if HWY_TARGET != HWY_SCALAR
+/// gguf::nearest_int per lane (the 1.5 * 2^23 trick, bit for bit); f is rounded first.
+template <class DF>
+HWY_INLINE hn::Vec<hn::RebindToSigned<DF>> NearestInt(DF df, hn::Vec<DF> f) {
+  const hn::RebindToSigned<DF> di;
+  const auto v = hn::BitCast(di, hn::Add(NoContract(f), hn::Set(df, 12582912.0f)));
+  return hn::Sub(hn::And(v, hn::Set(di, 0x007FFFFF)), hn::Set(di, 0x00400000));
+}
+
+/// Sub-blocks of kN elements in lanes: element i of lane j at [i * G + j], G = Lanes(df).
+template <size_t kN, class DF>
+struct LaneBlocks {
+  static constexpr size_t G = hn::MaxLanes(DF());
+  HWY_ALIGN float x[kN * G];
+  HWY_ALIGN float w[kN * G];
+  HWY_ALIGN int32_t L[kN * G];    ///< the best codes so far
+  HWY_ALIGN int32_t aux[kN * G];  ///< the codes of the current trial
+  hn::Vec<DF> X(size_t i) const { return hn::Load(DF(), x + i * G); }
+  hn::Vec<DF> W(size_t i) const { return hn::Load(DF(), w + i * G); }
+  /// Lanes of sub-blocks first .. first + G - 1 of a block (n sub-blocks of kN from src).
+  void Gather(const float* HWY_RESTRICT src, size_t first) {
+    for (size_t j = 0; j < G; ++j)
+      for (size_t i = 0; i < kN; ++i) x[i * G + j] = src[(first + j) * kN + i];
+  }
+  /// Copies aux into L in the lanes of `better`.
+  void Keep(hn::Mask<DF> better) {
+    const hn::RebindToSigned<DF> di;
+    const auto m = hn::RebindMask(di, better);
+    for (size_t i = 0; i < kN; ++i)
+      hn::Store(hn::IfThenElse(m, hn::Load(di, aux + i * G), hn::Load(di, L + i * G)), di, L + i * G);
+  }
+  /// L back in element order, plus `bias`, zeroed in the lanes of `zero`.
+  template <class T>
+  void Scatter(T* HWY_RESTRICT dst, size_t first, int bias, hn::Mask<DF> zero) const {
+    HWY_ALIGN float z[G];
+    hn::Store(hn::IfThenElseZero(zero, hn::Set(DF(), 1.0f)), DF(), z);
+    for (size_t j = 0; j < G; ++j)
+      for (size_t i = 0; i < kN; ++i) dst[(first + j) * kN + i] = static_cast<T>(z[j] != 0.0f ? 0 : L[i * G + j] + bias);
+  }
+};
+
+/// make_qkx2_quants (affine levels in [0, kNmax], min <= 0, nstep + 1 trial scales) per lane;
+/// b.w holds the weights. Returns the scales; neg_min gets -min.
+template <size_t kN, int kNmax, class DF>
+HWY_INLINE hn::Vec<DF> Qkx2Lanes(DF df, LaneBlocks<kN, DF>& b, float rmin, float rdelta, int nstep, bool use_mad,
+                                 hn::Vec<DF>& neg_min, hn::Mask<DF>& flat) {
+  using V = hn::Vec<DF>;
+  const hn::RebindToSigned<DF> di;
+  constexpr size_t G = LaneBlocks<kN, DF>::G;
+  const V zero = hn::Zero(df), nmax = hn::Set(df, static_cast<float>(kNmax));
+  V mn = b.X(0), mx = b.X(0), sum_w = b.W(0);
+  V sum_x = NoContract(hn::Mul(sum_w, b.X(0)));
+  for (size_t i = 1; i < kN; ++i) {
+    const V x = b.X(i), w = b.W(i);
+    mn = hn::IfThenElse(hn::Lt(x, mn), x, mn);
+    mx = hn::IfThenElse(hn::Gt(x, mx), x, mx);
+    sum_w = hn::Add(sum_w, w);
+    sum_x = hn::Add(sum_x, NoContract(hn::Mul(w, x)));
+  }
+  mn = hn::IfThenElse(hn::Gt(mn, zero), zero, mn);
+  flat = hn::Eq(mx, mn);
+  const auto err = [&](V d) { return use_mad ? hn::Abs(d) : NoContract(hn::Mul(d, d)); };
+  const auto level = [&](V iscale, V x) {
+    return hn::Min(hn::Max(NearestInt(df, hn::Mul(iscale, hn::Sub(x, mn))), hn::Zero(di)), hn::Set(di, kNmax));
+  };
+  const auto error = [&](V scale, V min, const int32_t* L) {
+    V e = zero;
+    for (size_t i = 0; i < kN; ++i) {
+      const V q = hn::ConvertTo(df, hn::Load(di, L + i * G));
+      e = hn::Add(e, NoContract(hn::Mul(b.W(i), err(hn::Sub(hn::Add(NoContract(hn::Mul(scale, q)), min), b.X(i))))));
+    }
+    return e;
+  };
+  V iscale = hn::Div(nmax, hn::Sub(mx, mn));
+  V scale = hn::Div(hn::Set(df, 1.0f), iscale);
+  for (size_t i = 0; i < kN; ++i) hn::Store(level(iscale, b.X(i)), di, b.L + i * G);
+  V best = error(scale, mn, b.L);
+  for (int is = 0; nstep >= 1 && is <= nstep; ++is) {
+    const V num = hn::Add(hn::Add(hn::Set(df, rmin), NoContract(hn::Mul(hn::Set(df, rdelta), hn::Set(df, static_cast<float>(is))))), nmax);
+    iscale = hn::Div(num, hn::Sub(mx, mn));
+    V sl = zero, sl2 = zero, sxl = zero;
+    for (size_t i = 0; i < kN; ++i) {
+      const V x = b.X(i);
+      const auto l = level(iscale, x);
+      hn::Store(l, di, b.aux + i * G);
+      const V lf = hn::ConvertTo(df, l), wl = NoContract(hn::Mul(b.W(i), lf));
+      sl = hn::Add(sl, wl);
+      sl2 = hn::Add(sl2, NoContract(hn::Mul(wl, lf)));
+      sxl = hn::Add(sxl, NoContract(hn::Mul(wl, x)));
+    }
+    const V D = hn::Sub(NoContract(hn::Mul(sum_w, sl2)), NoContract(hn::Mul(sl, sl)));
+    const auto pos = hn::Gt(D, zero);
+    if (hn::AllFalse(df, pos)) continue;
+    V ts = hn::Div(hn::Sub(NoContract(hn::Mul(sum_w, sxl)), NoContract(hn::Mul(sum_x, sl))), D);
+    V tm = hn::Div(hn::Sub(NoContract(hn::Mul(sl2, sum_x)), NoContract(hn::Mul(sl, sxl))), D);
+    const auto mpos = hn::Gt(tm, zero);
+    tm = hn::IfThenElse(mpos, zero, tm);
+    ts = hn::IfThenElse(mpos, hn::Div(sxl, sl2), ts);
+    const V cur = error(ts, tm, b.aux);
+    const auto better = hn::And(pos, hn::Lt(cur, best));
+    if (hn::AllFalse(df, better)) continue;
+    b.Keep(better);
+    best = hn::IfThenElse(better, cur, best);
+    scale = hn::IfThenElse(better, ts, scale);
+    mn = hn::IfThenElse(better, tm, mn);
+  }
+  neg_min = hn::Neg(mn);
+  return hn::IfThenZeroElse(flat, scale);
+}
+
+/// make_qx_quants with rmse_type 1 (signed levels, weights x^2, 19 trial scales) per lane;
+/// L gets the levels + kNmax. `small` marks the all-zero sub-blocks (scale 0, codes 0).
+template <size_t kN, int kNmax, class DF>
+HWY_INLINE hn::Vec<DF> QxLanes(DF df, LaneBlocks<kN, DF>& b, hn::Mask<DF>& small) {
+  using V = hn::Vec<DF>;
+  const hn::RebindToSigned<DF> di;
+  constexpr size_t G = LaneBlocks<kN, DF>::G;
+  const V zero = hn::Zero(df);
+  V amax = zero, max = zero;
+  for (size_t i = 0; i < kN; ++i) {
+    const V a = hn::Abs(b.X(i));
+    const auto first = hn::Lt(amax, a);  // the first element of largest magnitude
+    amax = hn::IfThenElse(first, a, amax);
+    max = hn::IfThenElse(first, b.X(i), max);
+  }
+  small = hn::Lt(amax, hn::Set(df, gguf::kGroupMaxEps));
+  // the weighted sums of one trial scale; its levels go to `out`
+  const auto trial = [&](V iscale, int32_t* out, V& sumlx, V& suml2) {
+    sumlx = suml2 = zero;
+    for (size_t i = 0; i < kN; ++i) {
+      const V x = b.X(i);
+      const auto l = hn::Min(hn::Max(NearestInt(df, hn::Mul(iscale, x)), hn::Set(di, -kNmax)), hn::Set(di, kNmax - 1));
+      hn::Store(l, di, out + i * G);
+      const V lf = hn::ConvertTo(df, l), w = NoContract(hn::Mul(x, x));
+      sumlx = hn::Add(sumlx, NoContract(hn::Mul(NoContract(hn::Mul(w, x)), lf)));
+      suml2 = hn::Add(suml2, NoContract(hn::Mul(NoContract(hn::Mul(w, lf)), lf)));
+    }
+  };
+  V sumlx, suml2;
+  trial(hn::Div(hn::Set(df, static_cast<float>(-kNmax)), max), b.L, sumlx, suml2);
+  V scale = hn::IfThenElseZero(hn::Ne(suml2, zero), hn::Div(sumlx, suml2));
+  V best = NoContract(hn::Mul(scale, sumlx));
+  for (int is = -9; is <= 9; ++is) {
+    if (is == 0) continue;
+    const V num = hn::Add(hn::Set(df, static_cast<float>(kNmax)), NoContract(hn::Mul(hn::Set(df, 0.1f), hn::Set(df, static_cast<float>(is)))));
+    trial(hn::Div(hn::Neg(num), max), b.aux, sumlx, suml2);
+    const auto better =
+        hn::And(hn::Gt(suml2, zero), hn::Gt(NoContract(hn::Mul(sumlx, sumlx)), NoContract(hn::Mul(best, suml2))));
+    if (hn::AllFalse(df, better)) continue;
+    b.Keep(better);
+    scale = hn::IfThenElse(better, hn::Div(sumlx, suml2), scale);
+    best = hn::IfThenElse(better, NoContract(hn::Mul(scale, sumlx)), best);
+  }
+  return hn::IfThenZeroElse(small, scale);
+}
+
+/// Q4_K / Q5_K: 8 sub-blocks of 32, weights av_x + |x| with av_x = sqrt(sum x^2 / 32).
+template <int kNmax>
+void SearchK4(const float* HWY_RESTRICT x, float* scales, float* mins, uint8_t* L, float rmin, int nstep) {
+  using DF = hn::CappedTag<float, 8>;
+  const DF df;
+  using V = hn::Vec<DF>;
+  LaneBlocks<32, DF> b;
+  constexpr size_t G = decltype(b)::G;
+  for (size_t first = 0; first < 8; first += G) {
+    b.Gather(x, first);
+    V sum_x2 = hn::Zero(df);
+    for (size_t i = 0; i < 32; ++i) sum_x2 = hn::Add(sum_x2, NoContract(hn::Mul(b.X(i), b.X(i))));
+    const V av_x = hn::Sqrt(hn::Div(sum_x2, hn::Set(df, 32.0f)));
+    for (size_t i = 0; i < 32; ++i) hn::Store(hn::Add(av_x, hn::Abs(b.X(i))), df, b.w + i * G);
+    V neg_min;
+    hn::Mask<DF> flat;
+    hn::StoreU(Qkx2Lanes<32, kNmax>(df, b, rmin, 0.1f, nstep, false, neg_min, flat), df, scales + first);
+    hn::StoreU(neg_min, df, mins + first);
+    b.Scatter(L, first, 0, flat);
+  }
+}
+#endif
+
+inline void QuantizeQ4_K(const float* HWY_RESTRICT x, gguf::Q4_K* HWY_RESTRICT out, size_t nb) {
+  for (size_t blk = 0; blk < nb; ++blk) {
+#if HWY_TARGET == HWY_SCALAR
+    gguf::Q4_K::quantize(x + blk * gguf::kQK_K, out[blk]);
+#else
+    float scales[8], mins[8];
+    uint8_t L[gguf::kQK_K];
+    SearchK4<15>(x + blk * gguf::kQK_K, scales, mins, L, -1.0f, 20);
+    gguf::Q4_K::from_search(x + blk * gguf::kQK_K, scales, mins, L, out[blk]);
+#endif
+  }
+}
+
+inline void QuantizeQ5_K(const float* HWY_RESTRICT x, gguf::Q5_K* HWY_RESTRICT out, size_t nb) {
+  for (size_t blk = 0; blk < nb; ++blk) {
+#if HWY_TARGET == HWY_SCALAR
+    gguf::Q5_K::quantize(x + blk * gguf::kQK_K, out[blk]);
+#else
+    float scales[8], mins[8];
+    uint8_t L[gguf::kQK_K];
+    SearchK4<31>(x + blk * gguf::kQK_K, scales, mins, L, -0.5f, 15);
+    gguf::Q5_K::from_search(x + blk * gguf::kQK_K, scales, mins, L, out[blk]);
+#endif
+  }
+}
+
+inline void QuantizeQ2_K(const float* HWY_RESTRICT x, gguf::Q2_K* HWY_RESTRICT out, size_t nb) {
+  for (size_t blk = 0; blk < nb; ++blk) {
+    const float* xb = x + blk * gguf::kQK_K;
+#if HWY_TARGET == HWY_SCALAR
+    gguf::Q2_K::quantize(xb, out[blk]);
+#else
+    // 16 sub-blocks of 16, weights |x|
+    using DF = hn::CappedTag<float, 16>;
+    const DF df;
+    LaneBlocks<16, DF> b;
+    constexpr size_t G = decltype(b)::G;
+    float scales[16], mins[16];
+    uint8_t L[gguf::kQK_K];
+    for (size_t first = 0; first < 16; first += G) {
+      b.Gather(xb, first);
+      for (size_t i = 0; i < 16; ++i) hn::Store(hn::Abs(b.X(i)), df, b.w + i * G);
+      hn::Vec<DF> neg_min;
+      hn::Mask<DF> flat;
+      hn::StoreU(Qkx2Lanes<16, 3>(df, b, -0.5f, 0.1f, 15, true, neg_min, flat), df, scales + first);
+      hn::StoreU(neg_min, df, mins + first);
+      b.Scatter(L, first, 0, flat);
+    }
+    gguf::Q2_K::from_search(xb, scales, mins, L, out[blk]);
+#endif
+  }
+}
+
+inline void QuantizeQ6_K(const float* HWY_RESTRICT x, gguf::Q6_K* HWY_RESTRICT out, size_t nb) {
+  for (size_t blk = 0; blk < nb; ++blk) {
+    const float* xb = x + blk * gguf::kQK_K;
+#if HWY_TARGET == HWY_SCALAR
+    gguf::Q6_K::quantize(xb, out[blk]);
+#else
+    using DF = hn::CappedTag<float, 16>;
+    const DF df;
+    LaneBlocks<16, DF> b;
+    constexpr size_t G = decltype(b)::G;
+    float scales[16];
+    int8_t L[gguf::kQK_K];
+    for (size_t first = 0; first < 16; first += G) {
+      b.Gather(xb, first);
+      hn::Mask<DF> small;
+      hn::StoreU(QxLanes<16, 32>(df, b, small), df, scales + first);
+      b.Scatter(L, first, 32, small);
+    }
+    gguf::Q6_K::from_search(xb, scales, L, out[blk]);
+#endif
+  }
+}
+
+}  // namespace HWY_NAMESPACE
+LOWBIT_END_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#endif  // include guard
