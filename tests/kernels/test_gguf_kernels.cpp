@@ -17,17 +17,19 @@ using lowbit_test::for_each_target;
 namespace {
 /// Rows that exercise every rule: normal data, .5 ties on the code grid, zero and constant
 /// blocks, a single outlier, subnormal-sized blocks (1/d overflows), large magnitudes.
-std::vector<float> tricky_row(std::size_t nb, std::uint32_t seed) {
+/// `period` spaces the special blocks out (0: none); `subnormal` false leaves out the subnormal-
+/// sized ones (which send kernels to their per-block path).
+std::vector<float> tricky_row(std::size_t nb, std::uint32_t seed, std::size_t period = 9, bool subnormal = true) {
   std::mt19937 rng(seed);
   std::normal_distribution<float> nd(0.0f, 1.0f);
   std::vector<float> x(nb * 32);
   for (float& v : x) v = nd(rng);
-  for (std::size_t b = 0; b < nb; ++b) {
+  for (std::size_t b = 0; period != 0 && b < nb; ++b) {
     float* xb = x.data() + 32 * b;
-    switch (b % 9) {
+    switch (b % period) {
       case 1: for (int j = 0; j < 32; ++j) xb[j] = 0.0f; break;
       case 2: for (int j = 0; j < 32; ++j) xb[j] = (j % 17 - 8) * 0.5f + 0.25f; break;  // grid ties
-      case 3: for (int j = 0; j < 32; ++j) xb[j] = 1e-39f * (j - 16); break;          // subnormal
+      case 3: for (int j = 0; j < 32 && subnormal; ++j) xb[j] = 1e-39f * (j - 16); break;  // subnormal
       case 4: xb[b % 32] = -40.0f; break;
       case 5: for (int j = 0; j < 32; ++j) xb[j] = 3.0f; break;
       case 6: for (int j = 0; j < 32; ++j) xb[j] *= 1e4f; break;
@@ -42,9 +44,9 @@ std::vector<float> tricky_row(std::size_t nb, std::uint32_t seed) {
 }
 
 template <class Block>
-void check_codec(std::size_t nb) {
+void check_codec(std::size_t nb, std::size_t period = 9, bool subnormal = true) {
   constexpr std::size_t K = Block::kElems;
-  const auto x = tricky_row(nb * K / 32, 7 + static_cast<std::uint32_t>(nb));
+  const auto x = tricky_row(nb * K / 32, 7 + static_cast<std::uint32_t>(nb), period, subnormal);
   std::vector<Block> ref(nb), simd(nb);
   for (std::size_t b = 0; b < nb; ++b) Block::quantize(x.data() + K * b, ref[b]);
   std::vector<float> yref(x.size()), ysimd(x.size());
@@ -163,6 +165,12 @@ TEST_CASE("kernels: Q8_0 and Q4_0 quantize/dequantize are byte-identical to the 
     check_codec<gguf::Q8_0>(nb);
     check_codec<gguf::Q4_0>(nb);
   }
+  // runs of 16 ordinary blocks (the AVX-512 Q8_0 path takes 16 at once), special blocks between
+  for (std::size_t period : {0u, 9u, 40u}) {
+    check_codec<gguf::Q8_0>(80, period, false);
+    check_codec<gguf::Q4_0>(80, period, false);
+  }
+  check_codec<gguf::Q8_0>(80, 40);  // a subnormal-sized block inside one of the 16-block groups
 }
 
 TEST_CASE("kernels: Q4_0 x Q8_0 and Q8_0 x Q8_0 dots match the reference", "[kernels][gguf]") {
