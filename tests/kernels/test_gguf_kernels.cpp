@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "kernels/targets.hpp"
@@ -195,6 +196,39 @@ TEST_CASE("kernels: BlockMatrix quantize/dequantize through the kernels equal th
     auto bad = m;
     bad(2, 7) = NAN;
     REQUIRE_THROWS_AS(lb::kernels::quantize<gguf::Q8_0>(bad.view()), lb::argument_error);
+  });
+}
+
+TEST_CASE("kernels: quantize checks as it goes: NaN, Inf and f16 scale overflow give the reference's errors",
+          "[kernels][gguf]") {
+  // 640 columns: 20 blocks, so the AVX-512 Q8_0 path takes 16 at once and the rest one by one
+  const auto m = lowbit_test::normal_matrix(3, 640, 5);
+  const auto expect_error = [](auto quantize, const lowbit_test::Mat& x, const char* what) {
+    try {
+      quantize(x);
+      FAIL("no error for " << what);
+    } catch (const lb::argument_error& e) {
+      INFO(e.what());
+      REQUIRE(std::string(e.what()).find(what) != std::string::npos);
+    }
+  };
+  const auto q8 = [](const lowbit_test::Mat& x) { return lb::kernels::quantize<gguf::Q8_0>(x.view()); };
+  const auto q4 = [](const lowbit_test::Mat& x) { return lb::kernels::quantize<gguf::Q4_0>(x.view()); };
+  for_each_target([&] {
+    for (std::size_t col : {5u, 300u, 630u}) {  // inside the 16-block group, and after it
+      for (float v : {NAN, INFINITY, -INFINITY}) {
+        auto bad = m;
+        bad(1, col) = v;
+        const std::string where = "element (1, " + std::to_string(col) + ")";
+        expect_error(q8, bad, where.c_str());
+        expect_error(q4, bad, where.c_str());
+      }
+      auto big = m;  // finite, but its block's scale overflows f16
+      big(2, col) = 1e10f;
+      const std::string block = "block " + std::to_string(col / 32) + " of row 2 overflows";
+      expect_error(q8, big, block.c_str());
+      expect_error(q4, big, block.c_str());
+    }
   });
 }
 

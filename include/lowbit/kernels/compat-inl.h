@@ -125,6 +125,34 @@ HWY_INLINE hn::Vec<D8> DemoteToI8(D8 d8, VI v) {
   return hn::DemoteTo(d8, v);
 }
 
+/// i32 -> u8 with unsigned saturation (vpmovusdb on AVX-512); for lanes known to be in [0, 255].
+template <class D8, class VI>
+HWY_INLINE hn::Vec<D8> DemoteToU8(D8 d8, VI v) {
+#if HWY_TARGET <= HWY_AVX3
+  if constexpr (sizeof(v.raw) == 64) {
+    hn::Vec<D8> r;
+    r.raw = _mm512_cvtusepi32_epi8(v.raw);
+    return r;
+  }
+#endif
+  return hn::DemoteTo(d8, v);
+}
+
+/// f32 -> i32 truncating, for lanes known to be in range (cvttps2dq without Highway's overflow
+/// fix-up; an out-of-range or NaN lane gives INT32_MIN, as the instruction does).
+template <class DI, class VF>
+HWY_INLINE hn::Vec<DI> TruncateInRange(DI di, VF v) {
+#if HWY_TARGET <= HWY_AVX2
+  hn::Vec<DI> q;
+  if constexpr (sizeof(v.raw) == 64) q.raw = _mm512_cvttps_epi32(v.raw);
+  else if constexpr (sizeof(v.raw) == 32) q.raw = _mm256_cvttps_epi32(v.raw);
+  else q.raw = _mm_cvttps_epi32(v.raw);
+  return q;
+#else
+  return hn::ConvertTo(di, v);
+#endif
+}
+
 /// Loads the first n (< Lanes) lanes and zeroes the rest, never touching memory past p + n.
 template <class D>
 HWY_INLINE hn::Vec<D> LoadN(D d, const hn::TFromD<D>* HWY_RESTRICT p, size_t n) {

@@ -10,7 +10,9 @@
 #define LOWBIT_KERNELS_GGUF_INL_H_
 #endif
 
+#include <bit>
 #include <cmath>
+#include <cstring>
 
 #include "hwy/highway.h"
 #include "lowbit/kernels/compat-inl.h"
@@ -24,30 +26,20 @@ namespace HWY_NAMESPACE {
 /// lroundf for |v| < 2^23: trunc(v + copysign(0.5, v)). With the sum rounded toward zero
 /// (AVX-512's embedded rounding) that is exact: the largest float <= |v| + 0.5 is at least the
 /// integer lroundf wants. Rounded to nearest, the sum is exact except at v = +-(0.5 - 2^-25),
-/// where it rounds up to 1 (so that value is zeroed). Raw cvttps2dq: the range needs no
-/// overflow fix-up.
+/// where it rounds up to 1 (so that value is zeroed). The range needs no overflow fix-up.
 template <class DF>
 HWY_INLINE hn::Vec<hn::RebindToSigned<DF>> RoundHalfAwayToInt(DF df, hn::Vec<DF> v) {
   const hn::RebindToSigned<DF> di;
 #if HWY_TARGET <= HWY_AVX3
   if constexpr (sizeof(v.raw) == 64) {
-    hn::Vec<decltype(di)> q;
-    q.raw = _mm512_cvttps_epi32(
-        _mm512_add_round_ps(v.raw, hn::CopySign(hn::Set(df, 0.5f), v).raw, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC));
-    return q;
+    hn::Vec<DF> sum;
+    sum.raw = _mm512_add_round_ps(v.raw, hn::CopySign(hn::Set(df, 0.5f), v).raw, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+    return TruncateInRange(di, sum);
   }
 #endif
   const auto sum = hn::Add(v, hn::CopySign(hn::Set(df, 0.5f), v));
   const auto edge = hn::RebindMask(di, hn::Eq(hn::Abs(v), hn::Set(df, 0.49999997f)));
-#if HWY_TARGET <= HWY_AVX2
-  auto q = hn::Zero(di);
-  if constexpr (sizeof(v.raw) == 64) q.raw = _mm512_cvttps_epi32(sum.raw);
-  else if constexpr (sizeof(v.raw) == 32) q.raw = _mm256_cvttps_epi32(sum.raw);
-  else q.raw = _mm_cvttps_epi32(sum.raw);
-  return hn::IfThenZeroElse(edge, q);
-#else
-  return hn::IfThenZeroElse(edge, hn::ConvertTo(di, sum));
-#endif
+  return hn::IfThenZeroElse(edge, TruncateInRange(di, sum));
 }
 
 template <class DF>
@@ -79,29 +71,40 @@ HWY_INLINE __m512 MaxAbs32x16(const float* HWY_RESTRICT x) {
 }
 #endif
 
-inline void QuantizeQ8_0(const float* HWY_RESTRICT x, gguf::Q8_0* HWY_RESTRICT out, size_t nb) {
+/// f16 bits that are not Inf or NaN.
+HWY_INLINE bool F16Finite(uint16_t h) { return (h & 0x7C00) != 0x7C00; }
+
+/// The quantize kernels return whether x was finite and every block's f16 scale too (false
+/// may be conservative; the caller then checks precisely). Any f32 input is defined behaviour.
+inline bool QuantizeQ8_0(const float* HWY_RESTRICT x, gguf::Q8_0* HWY_RESTRICT out, size_t nb) {
 #if HWY_TARGET == HWY_SCALAR
   for (size_t b = 0; b < nb; ++b) gguf::Q8_0::quantize(x + b * gguf::kQK, out[b]);
+  return false;
 #else
   const hn::ScalableTag<float> df;
   const hn::RebindToSigned<decltype(df)> di;
   const hn::Rebind<int8_t, decltype(di)> d8;
+  auto nonfinite = hn::Zero(df);  // v * 0 summed: NaN once any v is Inf or NaN
+  bool ok = true;
   const auto codes = [&](const float* HWY_RESTRICT xb, float id, gguf::Q8_0& o) {
     const auto vid = hn::Set(df, id);
     for (size_t j = 0; j < gguf::kQK; j += hn::Lanes(df)) {
-      const auto q = RoundHalfAwayToInt(df, hn::Mul(hn::LoadU(df, xb + j), vid));
-      hn::StoreU(DemoteToI8(d8, q), d8, o.qs + j);
+      const auto v = hn::LoadU(df, xb + j);
+      nonfinite = hn::MulAdd(v, hn::Zero(df), nonfinite);
+      hn::StoreU(DemoteToI8(d8, RoundHalfAwayToInt(df, hn::Mul(v, vid))), d8, o.qs + j);
     }
   };
   const auto one = [&](size_t b) {
     const float* xb = x + b * gguf::kQK;
     const float d = MaxAbs32(df, xb) / 127;
     const float id = d != 0.0f ? 1.0f / d : 0.0f;
-    if (!std::isfinite(id)) {  // a subnormal-sized block: the reference's x86 quirks, scalar
+    if (!std::isfinite(id)) {  // a subnormal-sized block (or NaN): the reference's x86 quirks, scalar
       gguf::Q8_0::quantize(xb, out[b]);
+      ok = false;
       return;
     }
     out[b].d = F32ToF16(d);
+    ok &= F16Finite(out[b].d);
     codes(xb, id, out[b]);
   };
   size_t b = 0;
@@ -109,6 +112,8 @@ inline void QuantizeQ8_0(const float* HWY_RESTRICT x, gguf::Q8_0* HWY_RESTRICT o
   // 16 blocks at a time: d, 1/d, the finite check and the f16 conversion once per 16 blocks
   for (; b + 16 <= nb; b += 16) {
     const float* xb = x + b * gguf::kQK;
+    // two groups ahead: the hardware prefetcher loses the stream in MaxAbs32x16's load order
+    for (size_t i = 0; i < 16 * gguf::kQK; i += 16) __builtin_prefetch(xb + 2 * 16 * gguf::kQK + i);
     hn::Vec<decltype(df)> amax;
     amax.raw = MaxAbs32x16(xb);
     const auto d = hn::Div(amax, hn::Set(df, 127.0f));
@@ -123,11 +128,13 @@ inline void QuantizeQ8_0(const float* HWY_RESTRICT x, gguf::Q8_0* HWY_RESTRICT o
     _mm256_store_si256(reinterpret_cast<__m256i*>(d16), _mm512_cvtps_ph(d.raw, _MM_FROUND_TO_NEAREST_INT));
     for (size_t k = 0; k < 16; ++k) {
       out[b + k].d = d16[k];
+      ok &= F16Finite(d16[k]);
       codes(xb + gguf::kQK * k, ids[k], out[b + k]);
     }
   }
 #endif
   for (; b < nb; ++b) one(b);
+  return ok && hn::AllTrue(df, hn::IsFinite(nonfinite));
 #endif
 }
 
@@ -148,44 +155,54 @@ inline void DequantizeQ8_0(const gguf::Q8_0* HWY_RESTRICT in, float* HWY_RESTRIC
 #endif
 }
 
-inline void QuantizeQ4_0(const float* HWY_RESTRICT x, gguf::Q4_0* HWY_RESTRICT out, size_t nb) {
+inline bool QuantizeQ4_0(const float* HWY_RESTRICT x, gguf::Q4_0* HWY_RESTRICT out, size_t nb) {
 #if HWY_TARGET == HWY_SCALAR
   for (size_t b = 0; b < nb; ++b) gguf::Q4_0::quantize(x + b * gguf::kQK, out[b]);
+  return false;
 #else
   const hn::ScalableTag<float> df;
   const hn::RebindToSigned<decltype(df)> di;
   const hn::Rebind<uint8_t, decltype(di)> du8;
   const size_t L = hn::Lanes(df);
+  auto nonfinite = hn::Zero(df);  // as in QuantizeQ8_0
+  bool ok = true;
   for (size_t b = 0; b < nb; ++b) {
     const float* xb = x + b * gguf::kQK;
     const float amax = MaxAbs32(df, xb);
-    float max = 0.0f;  // signed_absmax: the first element of largest magnitude
-    if (amax != 0.0f)
-      for (size_t j = 0;; j += L) {
-        const auto v = hn::LoadU(df, xb + j);
-        const intptr_t k = hn::FindFirstTrue(df, hn::Eq(hn::Abs(v), hn::Set(df, amax)));
-        if (k >= 0) {
-          max = xb[j + static_cast<size_t>(k)];
-          break;
-        }
-      }
+    // signed_absmax: the first element of largest magnitude, found without a branch per
+    // vector (a mispredicted search loop measured half the speed from DRAM)
+    uint32_t hits = 0;
+    for (size_t j = 0; j < gguf::kQK; j += L) {
+      uint8_t bits[8] = {};
+      hn::StoreMaskBits(df, hn::Eq(hn::Abs(hn::LoadU(df, xb + j)), hn::Set(df, amax)), bits);
+      uint64_t m;
+      std::memcpy(&m, bits, sizeof(m));
+      hits |= static_cast<uint32_t>(m << j);
+    }
+    const bool found = amax == 0.0f || hits != 0;  // not found: a NaN
+    const float max = hits != 0 && amax != 0.0f ? xb[std::countr_zero(hits)] : 0.0f;
     const float d = max / -8.0f;
     const float id = d != 0.0f ? 1.0f / d : 0.0f;
-    if (!std::isfinite(id)) {
+    if (!found || !std::isfinite(id)) {  // subnormal-sized (or NaN): the reference, scalar
       gguf::Q4_0::quantize(xb, out[b]);
+      ok = false;
       continue;
     }
     out[b].d = F32ToF16(d);
+    ok &= F16Finite(out[b].d);
     const auto vid = hn::Set(df, id);
     const auto code = [&](size_t j) {  // min(15, trunc(x * id + 8.5)), unfused like the reference
-      const auto v = hn::Add(NoContract(hn::Mul(hn::LoadU(df, xb + j), vid)), hn::Set(df, 8.5f));
-      return hn::Min(hn::ConvertTo(di, v), hn::Set(di, 15));
+      const auto xv = hn::LoadU(df, xb + j);
+      nonfinite = hn::MulAdd(xv, hn::Zero(df), nonfinite);
+      const auto v = hn::Add(NoContract(hn::Mul(xv, vid)), hn::Set(df, 8.5f));  // in [0.5, 16.5]
+      return hn::Min(TruncateInRange(di, v), hn::Set(di, 15));
     };
     for (size_t j = 0; j < gguf::kQK / 2; j += L) {
       const auto packed = hn::Or(code(j), hn::ShiftLeft<4>(code(j + gguf::kQK / 2)));
-      hn::StoreU(hn::DemoteTo(du8, packed), du8, out[b].qs + j);
+      hn::StoreU(DemoteToU8(du8, packed), du8, out[b].qs + j);
     }
   }
+  return ok && hn::AllTrue(df, hn::IsFinite(nonfinite));
 #endif
 }
 

@@ -112,7 +112,13 @@ float vec_dot(const X* x, const Y* y, std::size_t nb) noexcept {
 template <BlockCodec Block>
 BlockMatrix<Block> quantize(MatrixView<const float> x) {
   return gguf::Scheme<Block>::quantize_rows(
-      x, [](const float* in, Block* out, std::size_t nb) { quantize_row(in, out, nb); },
+      x,
+      [](const float* in, Block* out, std::size_t nb) {
+        // Q8_0 and Q4_0 check their input and scales as they go (one pass over x)
+        if constexpr (std::is_same_v<Block, gguf::Q8_0>) return LOWBIT_DISPATCH(detail::QuantizeQ8_0)(in, out, nb);
+        else if constexpr (std::is_same_v<Block, gguf::Q4_0>) return LOWBIT_DISPATCH(detail::QuantizeQ4_0)(in, out, nb);
+        else quantize_row(in, out, nb);
+      },
       [](const float* in, std::size_t n) { return all_finite(in, n); });
 }
 

@@ -287,6 +287,10 @@ struct Scheme {
   }
   /// quantize() with the row quantizer `row(in, out_blocks, nb)` and the finite check
   /// `all_finite(in, n)` (the reference's or SIMD kernels'): the same validation, the same bytes.
+  /// A row quantizer that returns bool is defined for any f32 and says whether the row was
+  /// finite and every block's scales too; only when it says no are the checks run (they would
+  /// re-read the row), and the matrix of a failing row is never returned, so the errors are the
+  /// same.
   template <class RowFn, class FiniteFn>
   static matrix quantize_rows(MatrixView<const float> x, RowFn row, FiniteFn all_finite) {
     matrix m(x.rows, x.cols);
@@ -296,14 +300,27 @@ struct Scheme {
       if (x.col_stride == 1 && x.cols != 0) in = &x(r, 0);
       else
         for (std::size_t c = 0; c < x.cols; ++c) buf[c] = x(r, c);
-      if (!all_finite(in, x.cols))
-        for (std::size_t c = 0; c < x.cols; ++c)
-          LOWBIT_CHECK(std::isfinite(in[c]), "input: element (", r, ", ", c, ") is ", in[c],
-                       "; quantize expects finite values");
-      row(in, m.row(r).data(), m.blocks_per_row());
-      for (std::size_t b = 0; b < m.blocks_per_row(); ++b)
-        LOWBIT_CHECK(detail::scales_finite(m.row(r)[b]), "input: block ", b, " of row ", r, " overflows ", Block::name,
-                     "'s f16 scale; values of this magnitude are not representable");
+      const auto check_input = [&] {
+        if (!all_finite(in, x.cols))
+          for (std::size_t c = 0; c < x.cols; ++c)
+            LOWBIT_CHECK(std::isfinite(in[c]), "input: element (", r, ", ", c, ") is ", in[c],
+                         "; quantize expects finite values");
+      };
+      const auto check_scales = [&] {
+        for (std::size_t b = 0; b < m.blocks_per_row(); ++b)
+          LOWBIT_CHECK(detail::scales_finite(m.row(r)[b]), "input: block ", b, " of row ", r, " overflows ",
+                       Block::name, "'s f16 scale; values of this magnitude are not representable");
+      };
+      if constexpr (std::is_same_v<decltype(row(in, m.row(r).data(), std::size_t{})), bool>) {
+        if (!row(in, m.row(r).data(), m.blocks_per_row())) {
+          check_input();
+          check_scales();
+        }
+      } else {
+        check_input();
+        row(in, m.row(r).data(), m.blocks_per_row());
+        check_scales();
+      }
     }
     return m;
   }
