@@ -7,5 +7,6 @@
 #include "lowbit/kernels/gemm_i8.hpp"
 #include "lowbit/kernels/gemm_q4.hpp"
 #include "lowbit/kernels/output_stage.hpp"
+#include "lowbit/kernels/packed.hpp"
 #include "lowbit/kernels/gguf.hpp"
 #include "lowbit/kernels/gguf_matmul.hpp"

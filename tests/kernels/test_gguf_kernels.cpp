@@ -1,4 +1,5 @@
-// The GGUF SIMD kernels against the reference codecs, on every supported target.
+// The codec kernels (GGUF blocks, PackedMatrix compositions) against the reference, on every
+// supported target.
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -9,6 +10,8 @@
 
 #include "kernels/targets.hpp"
 #include "lowbit/kernels/gguf.hpp"
+#include "lowbit/kernels/packed.hpp"
+#include "lowbit/quantize.hpp"
 #include "test_util.hpp"
 
 namespace lb = lowbit;
@@ -279,4 +282,54 @@ TEST_CASE("kernels: the K-quant quantizers (lane-parallel searches) are byte-ide
     check_codec<gguf::Q5_K>(nb);
     check_codec<gguf::Q6_K>(nb);
   }
+}
+
+namespace {
+/// kernels::dequantize of a PackedMatrix equals ref::dequantize bit for bit, contiguous and strided.
+template <class Q, class G>
+void check_packed(std::size_t rows, std::size_t cols) {
+  auto x = lowbit_test::normal_matrix(rows, cols, 41);
+  x(0, 0) = 0.0f;
+  if (cols > 3) x(rows - 1, 3) = -5.0f;  // an outlier
+  const auto m = lb::ref::quantize<Q, G>(x.view());
+  lowbit_test::Mat ref(rows, cols), got(rows, cols);
+  lb::ref::dequantize(m, ref.view());
+  std::vector<float> wide(rows * cols * 2, -1.0f);  // every other column: a strided view
+  for_each_target([&] {
+    std::fill(got.v.begin(), got.v.end(), -1.0f);
+    lb::kernels::dequantize(m, got.view());
+    INFO(Q::name() << " / " << G::name() << " " << rows << " x " << cols);
+    REQUIRE(std::memcmp(ref.v.data(), got.v.data(), ref.v.size() * sizeof(float)) == 0);
+    lb::kernels::dequantize(m, lb::MatrixView<float>{wide.data(), rows, cols, static_cast<std::ptrdiff_t>(2 * cols), 2});
+    for (std::size_t r = 0; r < rows; ++r)
+      for (std::size_t c = 0; c < cols; ++c) REQUIRE(std::memcmp(&wide[r * 2 * cols + 2 * c], &ref.v[r * cols + c], 4) == 0);
+  });
+}
+}  // namespace
+
+TEST_CASE("kernels: PackedMatrix dequantize (table per group, SIMD unpack and lookup) equals the reference",
+          "[kernels][packed]") {
+  using F16Int4 = lb::IntSym<4, lb::MinMax, lb::F16Scale>;
+  for (std::size_t cols : {32u, 100u, 300u, 1000u}) {
+    check_packed<F16Int4, lb::Blockwise<32>>(3, cols);
+    check_packed<lb::Nf4, lb::Blockwise<64>>(3, cols);
+    check_packed<lb::Fp4E2M1, lb::Blockwise<32>>(2, cols);
+    check_packed<lb::Int3Sym, lb::Blockwise<32>>(2, cols);          // 3-bit codes straddle bytes
+    check_packed<lb::Int3Affine, lb::SuperBlock<256, 32>>(2, cols);  // two-level scales
+    check_packed<lb::Int2Affine, lb::Blockwise<16>>(2, cols);
+    check_packed<lb::IntSym<5>, lb::PerChannel>(3, cols);
+    check_packed<lb::Fp6E3M2, lb::PerTensor>(3, cols);
+    check_packed<lb::IntAffine<7>, lb::PerChannel>(2, cols);
+    check_packed<lb::Int8Sym, lb::PerChannel>(3, cols);             // 8-bit: gathered from 256 entries
+    check_packed<lb::Fp8E4M3, lb::PerChannel>(2, cols);
+    check_packed<lb::Int8Sym, lb::Blockwise<32>>(2, cols);          // groups smaller than the table
+    check_packed<lb::TernaryAbsMean<>, lb::PerChannel>(2, cols);
+    check_packed<lb::BinaryAbsMean<>, lb::PerChannel>(2, cols);
+  }
+  lb::PackedMatrix<lb::Int4Sym, lb::PerChannel> empty;
+  lowbit_test::Mat none(0, 0), wrong(2, 2);
+  lb::kernels::dequantize(empty, none.view());
+  REQUIRE_THROWS_AS(lb::kernels::dequantize(lb::ref::quantize<lb::Int4Sym, lb::PerChannel>(wrong.view()),
+                                            lb::make_view(none.v.data(), 1, 2)),
+                    lb::argument_error);
 }

@@ -8,3 +8,4 @@
 #include "lowbit/kernels/scan-inl.h"
 #include "lowbit/kernels/gemm_q4-inl.h"
 #include "lowbit/kernels/gemm_b1-inl.h"
+#include "lowbit/kernels/packed-inl.h"
