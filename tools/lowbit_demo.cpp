@@ -71,9 +71,14 @@ Row evaluate(const demo::Mlp& m, const demo::Split& test) {
   RowMatrix out(m.w1.rows(), m.w1.cols());
   const double tq = seconds_per_call([&] { auto q = lb::quantize<Q, G>(m.w1); });
   const double td = seconds_per_call([&] { lb::dequantize_into(q1, out); });
-  return {Q::name(), G::name(), static_cast<double>(q1.bytes() + q2.bytes()) * 8 / weights, lb::metrics::rmse(sums),
+  Row row{Q::name(), G::name(), static_cast<double>(q1.bytes() + q2.bytes()) * 8 / weights, lb::metrics::rmse(sums),
           lb::metrics::sqnr_db(sums), lb::metrics::max_abs(sums), demo::accuracy(test, d1, d2, m),
           in_bytes / tq * 1e-9, in_bytes / td * 1e-9};
+  if constexpr (requires { lb::kernels::dequantize(q1, lb::make_view(out.data(), q1.rows(), q1.cols())); }) {
+    const auto v = lb::make_view(out.data(), q1.rows(), q1.cols());  // the generic SIMD decode
+    row.simd_dequant_gbs = in_bytes / seconds_per_call([&] { lb::kernels::dequantize(q1, v); }) * 1e-9;
+  }
+  return row;
 }
 
 template <class Q, class G>
