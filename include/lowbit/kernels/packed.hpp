@@ -4,6 +4,7 @@
 // in SIMD (kernels/packed-inl.h). Groups with fewer elements than codes decode directly.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <vector>
 
@@ -44,7 +45,7 @@ void dequantize(const PackedMatrix<Q, G, L>& m, MatrixView<float> out) {
   LOWBIT_CHECK(out.empty() || out.data != nullptr, "out: null pointer for a non-empty matrix");
   constexpr int kBits = PackedMatrix<Q, G, L>::kBits;
   constexpr std::size_t kCodes = std::size_t{1} << kBits;
-  alignas(64) std::array<float, kCodes> table;
+  alignas(64) std::array<float, std::max<std::size_t>(kCodes, 16)> table{};  // Lookup16 reads 16 entries
   std::vector<float> buf(out.col_stride == 1 ? 0 : m.cols());
   const GroupGrid& grid = m.grid();
   for (std::size_t r = 0; r < m.rows(); ++r) {
