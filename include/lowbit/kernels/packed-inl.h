@@ -1,6 +1,6 @@
-// lowbit: decoding bit-packed codes (any width 1..8, ggml-free LSB-first streams as
-// PackedMatrix stores them) through a table of their values: every quantizer and format the
-// same way, so the result is the table's, i.e. Q::decode's, bit for bit.
+// lowbit: decoding bit-packed codes (any width 1..8, the LSB-first bit streams PackedMatrix
+// stores) through a table of their values: every quantizer and format the same way, so the
+// result is the table's, i.e. Q::decode's, bit for bit.
 
 #if defined(LOWBIT_KERNELS_PACKED_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef LOWBIT_KERNELS_PACKED_INL_H_
