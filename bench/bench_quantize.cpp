@@ -48,18 +48,20 @@ void BM_Quantize(benchmark::State& state) {
   state.SetLabel(Q::name() + " / " + G::name());
 }
 
-template <class Q, class G>
+/// lowbit::ref::dequantize, or with kSimd the SIMD kernel (kernels/packed.hpp), same tensor.
+template <class Q, class G, bool kSimd>
 void BM_Dequantize(benchmark::State& state) {
   const auto& w = weights();
   const auto q = lb::ref::quantize<Q, G>(lb::make_view(w.data(), kRows, kCols));
   std::vector<float> out(w.size());
   for (auto _ : state) {
-    lb::ref::dequantize(q, lb::make_view(out.data(), kRows, kCols));
+    if constexpr (kSimd) lb::kernels::dequantize(q, lb::make_view(out.data(), kRows, kCols));
+    else lb::ref::dequantize(q, lb::make_view(out.data(), kRows, kCols));
     benchmark::DoNotOptimize(out.data());
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * w.size() * sizeof(float)));
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * w.size()));
-  state.SetLabel(Q::name() + " / " + G::name());
+  state.SetLabel(Q::name() + " / " + G::name() + (kSimd ? " simd " + lb::kernels::target_name() : ""));
 }
 
 /// GGUF blocks through the SIMD kernels on the 64 MiB tensor (API level: validation included).
@@ -86,21 +88,6 @@ void BM_KernelDequantize(benchmark::State& state) {
   state.SetLabel(std::string(Block::name) + " simd " + lb::kernels::target_name());
 }
 
-/// PackedMatrix dequantize through the SIMD kernels (kernels/packed.hpp), same tensor.
-template <class Q, class G>
-void BM_KernelDequantizePacked(benchmark::State& state) {
-  const auto& w = weights();
-  const auto q = lb::ref::quantize<Q, G>(lb::make_view(w.data(), kRows, kCols));
-  std::vector<float> out(w.size());
-  for (auto _ : state) {
-    lb::kernels::dequantize(q, lb::make_view(out.data(), kRows, kCols));
-    benchmark::DoNotOptimize(out.data());
-  }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * w.size() * sizeof(float)));
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * w.size()));
-  state.SetLabel(Q::name() + " / " + G::name() + " simd " + lb::kernels::target_name());
-}
-
 using Int8Row = lb::Int8Sym;
 using Int4Blk = lb::IntSym<4, lb::MinMax, lb::F16Scale>;
 using Int4Aff = lb::IntAffine<4, lb::MinMax, lb::F16Scale>;
@@ -112,14 +99,14 @@ BENCHMARK(BM_Quantize<Int8Row, lb::PerRow>)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Quantize<Int4Blk, lb::Blockwise<32>>)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Quantize<Int4Aff, lb::Blockwise<128>>)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Quantize<Int3Sup, lb::SuperBlock<256, 32>>)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Dequantize<Int8Row, lb::PerRow>)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Dequantize<Int4Blk, lb::Blockwise<32>>)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Dequantize<Int4Aff, lb::Blockwise<128>>)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Dequantize<Int3Sup, lb::SuperBlock<256, 32>>)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_KernelDequantizePacked<Int8Row, lb::PerRow>)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_KernelDequantizePacked<Int4Blk, lb::Blockwise<32>>)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_KernelDequantizePacked<Int4Aff, lb::Blockwise<128>>)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_KernelDequantizePacked<Int3Sup, lb::SuperBlock<256, 32>>)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Dequantize<Int8Row, lb::PerRow, false>)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Dequantize<Int4Blk, lb::Blockwise<32>, false>)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Dequantize<Int4Aff, lb::Blockwise<128>, false>)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Dequantize<Int3Sup, lb::SuperBlock<256, 32>, false>)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Dequantize<Int8Row, lb::PerRow, true>)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Dequantize<Int4Blk, lb::Blockwise<32>, true>)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Dequantize<Int4Aff, lb::Blockwise<128>, true>)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Dequantize<Int3Sup, lb::SuperBlock<256, 32>, true>)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_KernelQuantize<lb::gguf::Q8_0>)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_KernelQuantize<lb::gguf::Q4_0>)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_KernelDequantize<lb::gguf::Q8_0>)->Unit(benchmark::kMillisecond);

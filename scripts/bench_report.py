@@ -92,9 +92,9 @@ for op in ["Quantize", "Dequantize"]:
 # PackedMatrix compositions: the generic dequantize (a table per group, SIMD unpack + lookup).
 for comp in ["Int8Row, lb::PerRow", "Int4Blk, lb::Blockwise<32>", "Int4Aff, lb::Blockwise<128>",
              "Int3Sup, lb::SuperBlock<256, 32>"]:
-    ours = val("quantize", f"BM_KernelDequantizePacked<{comp}>", "bytes_per_second")
+    ours = val("quantize", f"BM_Dequantize<{comp}, true>", "bytes_per_second")
     row(f"dequantize PackedMatrix<{comp}>, 4096x4096 (bytes/s)", ours,
-        val("quantize", f"BM_Dequantize<{comp}>", "bytes_per_second"), "reference, this run", None, "")
+        val("quantize", f"BM_Dequantize<{comp}, false>", "bytes_per_second"), "reference, this run", None, "")
     row(f"dequantize PackedMatrix<{comp}> vs memcpy", ours, mem, "memcpy", None, "")
 
 g1 = val("gemm1", "BM_GemmI8/m:1024/n:1024/k:1024", "OPS/s")

@@ -112,26 +112,16 @@ LOWBIT_VNNI_ATTR HWY_INLINE hn::Vec<D32> DotPairs(D32 d32, hn::Vec<D32> acc, hn:
 #endif
 }
 
-/// i32 -> i8 with signed saturation (vpmovsdb on AVX-512; Highway's DemoteTo packs and permutes).
+/// i32 -> i8 or u8 (by D8's lane type) with saturation: vpmovsdb / vpmovusdb on AVX-512, where
+/// Highway's DemoteTo packs and permutes. (vpmovusdb reads the lanes as unsigned: for u8, lanes
+/// known to be in [0, 255].)
 template <class D8, class VI>
-HWY_INLINE hn::Vec<D8> DemoteToI8(D8 d8, VI v) {
+HWY_INLINE hn::Vec<D8> DemoteToBytes(D8 d8, VI v) {
 #if HWY_TARGET <= HWY_AVX3
   if constexpr (sizeof(v.raw) == 64) {
     hn::Vec<D8> r;
-    r.raw = _mm512_cvtsepi32_epi8(v.raw);
-    return r;
-  }
-#endif
-  return hn::DemoteTo(d8, v);
-}
-
-/// i32 -> u8 with unsigned saturation (vpmovusdb on AVX-512); for lanes known to be in [0, 255].
-template <class D8, class VI>
-HWY_INLINE hn::Vec<D8> DemoteToU8(D8 d8, VI v) {
-#if HWY_TARGET <= HWY_AVX3
-  if constexpr (sizeof(v.raw) == 64) {
-    hn::Vec<D8> r;
-    r.raw = _mm512_cvtusepi32_epi8(v.raw);
+    if constexpr (hwy::IsSigned<hn::TFromD<D8>>()) r.raw = _mm512_cvtsepi32_epi8(v.raw);
+    else r.raw = _mm512_cvtusepi32_epi8(v.raw);
     return r;
   }
 #endif

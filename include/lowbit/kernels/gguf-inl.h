@@ -91,7 +91,7 @@ inline bool QuantizeQ8_0(const float* HWY_RESTRICT x, gguf::Q8_0* HWY_RESTRICT o
     for (size_t j = 0; j < gguf::kQK; j += hn::Lanes(df)) {
       const auto v = hn::LoadU(df, xb + j);
       nonfinite = hn::MulAdd(v, hn::Zero(df), nonfinite);
-      hn::StoreU(DemoteToI8(d8, RoundHalfAwayToInt(df, hn::Mul(v, vid))), d8, o.qs + j);
+      hn::StoreU(DemoteToBytes(d8, RoundHalfAwayToInt(df, hn::Mul(v, vid))), d8, o.qs + j);
     }
   };
   const auto one = [&](size_t b) {
@@ -199,7 +199,7 @@ inline bool QuantizeQ4_0(const float* HWY_RESTRICT x, gguf::Q4_0* HWY_RESTRICT o
     };
     for (size_t j = 0; j < gguf::kQK / 2; j += L) {
       const auto packed = hn::Or(code(j), hn::ShiftLeft<4>(code(j + gguf::kQK / 2)));
-      hn::StoreU(DemoteToU8(du8, packed), du8, out[b].qs + j);
+      hn::StoreU(DemoteToBytes(du8, packed), du8, out[b].qs + j);
     }
   }
   return ok && hn::AllTrue(df, hn::IsFinite(nonfinite));

@@ -47,12 +47,9 @@ HWY_INLINE hn::Vec<DU8> Fields(DU8 du8, const uint8_t* HWY_RESTRICT codes) {
 
 // Each block type's unsigned codes (ucode) of the runs kE0, kE1, and the order in which a
 // 64-byte vector takes its 32-element runs (RunStart).
-template <size_t kE0, size_t kE1, class DU8>
-HWY_INLINE hn::Vec<DU8> UCodes(DU8 du8, const gguf::Q2_K& b) {
-  return Fields<2, 32, kE0, kE1>(du8, b.qs);
-}
-template <size_t kE0, size_t kE1, class DU8>
-HWY_INLINE hn::Vec<DU8> UCodes(DU8 du8, const gguf::TQ2_0& b) {
+template <size_t kE0, size_t kE1, class DU8, class X>
+  requires(std::is_same_v<X, gguf::Q2_K> || std::is_same_v<X, gguf::TQ2_0>)  // the same 2-bit layout
+HWY_INLINE hn::Vec<DU8> UCodes(DU8 du8, const X& b) {
   return Fields<2, 32, kE0, kE1>(du8, b.qs);
 }
 template <size_t kE0, size_t kE1, class DU8>

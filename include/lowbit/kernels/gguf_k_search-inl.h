@@ -11,6 +11,8 @@
 #define LOWBIT_KERNELS_GGUF_K_SEARCH_INL_H_
 #endif
 
+#include <type_traits>
+
 #include "hwy/highway.h"
 #include "lowbit/kernels/compat-inl.h"
 #include "lowbit/schemes/gguf.hpp"
@@ -176,103 +178,85 @@ HWY_INLINE hn::Vec<DF> QxLanes(DF df, LaneBlocks<kN, DF>& b, hn::Mask<DF>& small
 }
 
 /// Q4_K / Q5_K: 8 sub-blocks of 32, weights av_x + |x| with av_x = sqrt(sum x^2 / 32).
-template <int kNmax>
-void SearchK4(const float* HWY_RESTRICT x, float* scales, float* mins, uint8_t* L, float rmin, int nstep) {
+template <class X>
+  requires(std::is_same_v<X, gguf::Q4_K> || std::is_same_v<X, gguf::Q5_K>)
+void QuantizeBlock(const float* HWY_RESTRICT xb, X& out) {
   using DF = hn::CappedTag<float, 8>;
   const DF df;
   using V = hn::Vec<DF>;
   LaneBlocks<32, DF> b;
   constexpr size_t G = decltype(b)::G;
+  float scales[8], mins[8];
+  uint8_t L[gguf::kQK_K];
   for (size_t first = 0; first < 8; first += G) {
-    b.Gather(x, first);
+    b.Gather(xb, first);
     V sum_x2 = hn::Zero(df);
     for (size_t i = 0; i < 32; ++i) sum_x2 = hn::Add(sum_x2, NoContract(hn::Mul(b.X(i), b.X(i))));
     const V av_x = hn::Sqrt(hn::Div(sum_x2, hn::Set(df, 32.0f)));
     for (size_t i = 0; i < 32; ++i) hn::Store(hn::Add(av_x, hn::Abs(b.X(i))), df, b.w + i * G);
     V neg_min;
     hn::Mask<DF> flat;
-    hn::StoreU(Qkx2Lanes<32, kNmax>(df, b, rmin, 0.1f, nstep, false, neg_min, flat), df, scales + first);
+    hn::StoreU(Qkx2Lanes<32, X::kNmax>(df, b, X::kRmin, 0.1f, X::kSteps, false, neg_min, flat), df, scales + first);
     hn::StoreU(neg_min, df, mins + first);
     b.Scatter(L, first, 0, flat);
   }
+  X::from_search(xb, scales, mins, L, out);
+}
+
+/// Q2_K: 16 sub-blocks of 16, weights |x|.
+inline void QuantizeBlock(const float* HWY_RESTRICT xb, gguf::Q2_K& out) {
+  using DF = hn::CappedTag<float, 16>;
+  const DF df;
+  LaneBlocks<16, DF> b;
+  constexpr size_t G = decltype(b)::G;
+  float scales[16], mins[16];
+  uint8_t L[gguf::kQK_K];
+  for (size_t first = 0; first < 16; first += G) {
+    b.Gather(xb, first);
+    for (size_t i = 0; i < 16; ++i) hn::Store(hn::Abs(b.X(i)), df, b.w + i * G);
+    hn::Vec<DF> neg_min;
+    hn::Mask<DF> flat;
+    hn::StoreU(Qkx2Lanes<16, 3>(df, b, -0.5f, 0.1f, 15, true, neg_min, flat), df, scales + first);
+    hn::StoreU(neg_min, df, mins + first);
+    b.Scatter(L, first, 0, flat);
+  }
+  gguf::Q2_K::from_search(xb, scales, mins, L, out);
+}
+
+/// Q6_K: 16 sub-blocks of 16, signed levels.
+inline void QuantizeBlock(const float* HWY_RESTRICT xb, gguf::Q6_K& out) {
+  using DF = hn::CappedTag<float, 16>;
+  const DF df;
+  LaneBlocks<16, DF> b;
+  constexpr size_t G = decltype(b)::G;
+  float scales[16];
+  int8_t L[gguf::kQK_K];
+  for (size_t first = 0; first < 16; first += G) {
+    b.Gather(xb, first);
+    hn::Mask<DF> small;
+    hn::StoreU(QxLanes<16, 32>(df, b, small), df, scales + first);
+    b.Scatter(L, first, 32, small);
+  }
+  gguf::Q6_K::from_search(xb, scales, L, out);
 }
 #endif
 
-inline void QuantizeQ4_K(const float* HWY_RESTRICT x, gguf::Q4_K* HWY_RESTRICT out, size_t nb) {
-  for (size_t blk = 0; blk < nb; ++blk) {
+template <class X>
+void QuantizeKRow(const float* HWY_RESTRICT x, X* HWY_RESTRICT out, size_t nb) {
+  for (size_t b = 0; b < nb; ++b) {
 #if HWY_TARGET == HWY_SCALAR
-    gguf::Q4_K::quantize(x + blk * gguf::kQK_K, out[blk]);
+    X::quantize(x + b * gguf::kQK_K, out[b]);
 #else
-    float scales[8], mins[8];
-    uint8_t L[gguf::kQK_K];
-    SearchK4<15>(x + blk * gguf::kQK_K, scales, mins, L, -1.0f, 20);
-    gguf::Q4_K::from_search(x + blk * gguf::kQK_K, scales, mins, L, out[blk]);
+    QuantizeBlock(x + b * gguf::kQK_K, out[b]);
 #endif
   }
 }
 
-inline void QuantizeQ5_K(const float* HWY_RESTRICT x, gguf::Q5_K* HWY_RESTRICT out, size_t nb) {
-  for (size_t blk = 0; blk < nb; ++blk) {
-#if HWY_TARGET == HWY_SCALAR
-    gguf::Q5_K::quantize(x + blk * gguf::kQK_K, out[blk]);
-#else
-    float scales[8], mins[8];
-    uint8_t L[gguf::kQK_K];
-    SearchK4<31>(x + blk * gguf::kQK_K, scales, mins, L, -0.5f, 15);
-    gguf::Q5_K::from_search(x + blk * gguf::kQK_K, scales, mins, L, out[blk]);
-#endif
-  }
-}
-
-inline void QuantizeQ2_K(const float* HWY_RESTRICT x, gguf::Q2_K* HWY_RESTRICT out, size_t nb) {
-  for (size_t blk = 0; blk < nb; ++blk) {
-    const float* xb = x + blk * gguf::kQK_K;
-#if HWY_TARGET == HWY_SCALAR
-    gguf::Q2_K::quantize(xb, out[blk]);
-#else
-    // 16 sub-blocks of 16, weights |x|
-    using DF = hn::CappedTag<float, 16>;
-    const DF df;
-    LaneBlocks<16, DF> b;
-    constexpr size_t G = decltype(b)::G;
-    float scales[16], mins[16];
-    uint8_t L[gguf::kQK_K];
-    for (size_t first = 0; first < 16; first += G) {
-      b.Gather(xb, first);
-      for (size_t i = 0; i < 16; ++i) hn::Store(hn::Abs(b.X(i)), df, b.w + i * G);
-      hn::Vec<DF> neg_min;
-      hn::Mask<DF> flat;
-      hn::StoreU(Qkx2Lanes<16, 3>(df, b, -0.5f, 0.1f, 15, true, neg_min, flat), df, scales + first);
-      hn::StoreU(neg_min, df, mins + first);
-      b.Scatter(L, first, 0, flat);
-    }
-    gguf::Q2_K::from_search(xb, scales, mins, L, out[blk]);
-#endif
-  }
-}
-
-inline void QuantizeQ6_K(const float* HWY_RESTRICT x, gguf::Q6_K* HWY_RESTRICT out, size_t nb) {
-  for (size_t blk = 0; blk < nb; ++blk) {
-    const float* xb = x + blk * gguf::kQK_K;
-#if HWY_TARGET == HWY_SCALAR
-    gguf::Q6_K::quantize(xb, out[blk]);
-#else
-    using DF = hn::CappedTag<float, 16>;
-    const DF df;
-    LaneBlocks<16, DF> b;
-    constexpr size_t G = decltype(b)::G;
-    float scales[16];
-    int8_t L[gguf::kQK_K];
-    for (size_t first = 0; first < 16; first += G) {
-      b.Gather(xb, first);
-      hn::Mask<DF> small;
-      hn::StoreU(QxLanes<16, 32>(df, b, small), df, scales + first);
-      b.Scatter(L, first, 32, small);
-    }
-    gguf::Q6_K::from_search(xb, scales, L, out[blk]);
-#endif
-  }
-}
+// The exported instances (HWY_EXPORT takes plain function names).
+inline void QuantizeQ2_K(const float* x, gguf::Q2_K* out, size_t nb) { QuantizeKRow(x, out, nb); }
+inline void QuantizeQ4_K(const float* x, gguf::Q4_K* out, size_t nb) { QuantizeKRow(x, out, nb); }
+inline void QuantizeQ5_K(const float* x, gguf::Q5_K* out, size_t nb) { QuantizeKRow(x, out, nb); }
+inline void QuantizeQ6_K(const float* x, gguf::Q6_K* out, size_t nb) { QuantizeKRow(x, out, nb); }
 
 }  // namespace HWY_NAMESPACE
 LOWBIT_END_NAMESPACE

@@ -90,6 +90,14 @@ void finish_k4(const float* x, const float* scales, const float* mins, std::uint
       L[32 * j + ii] = static_cast<std::uint8_t>(std::max(0, std::min(kNmax, nearest_int((x[32 * j + ii] + dm) / d))));
   }
 }
+/// Q2_K/Q4_K/Q5_K's quantize: the sub-block search, then the block from its results.
+template <class B>
+void quantize_by_search(const float* x, B& b) noexcept {
+  std::uint8_t L[kQK_K];
+  float scales[16], mins[16];
+  B::search(x, scales, mins, L);
+  B::from_search(x, scales, mins, L, b);
+}
 }  // namespace detail
 
 /// Activations for the K-quant dot products: d = -max / 127 (f32; negative when the signed
@@ -140,12 +148,7 @@ struct Q2_K {
     }
   }
 
-  static void quantize(const float* x, Q2_K& b) noexcept {
-    std::uint8_t L[kQK_K];
-    float scales[16], mins[16];
-    search(x, scales, mins, L);
-    from_search(x, scales, mins, L, b);
-  }
+  static void quantize(const float* x, Q2_K& b) noexcept { detail::quantize_by_search(x, b); }
   /// Each 16-element sub-block's scale, -min and codes (kernels/ has a SIMD twin).
   static void search(const float* x, float* scales, float* mins, std::uint8_t* L) noexcept {
     std::uint8_t Laux[16];
@@ -291,19 +294,17 @@ struct Q4_K {
     detail::sub_scales_k4(b.scales, sc, m);
   }
 
-  static void quantize(const float* x, Q4_K& b) noexcept {
-    std::uint8_t L[kQK_K];
-    float scales[8], mins[8];
-    search(x, scales, mins, L);
-    from_search(x, scales, mins, L, b);
-  }
+  // the search's parameters (make_qkx2_quants), shared with its SIMD twin
+  static constexpr int kNmax = 15, kSteps = 20;
+  static constexpr float kRmin = -1.0f;
+  static void quantize(const float* x, Q4_K& b) noexcept { detail::quantize_by_search(x, b); }
   static void search(const float* x, float* scales, float* mins, std::uint8_t* L) noexcept {
-    detail::search_k4<15>(x, scales, mins, L, -1.0f, 20);
+    detail::search_k4<kNmax>(x, scales, mins, L, kRmin, kSteps);
   }
   /// The block from its sub-block search (x, and the scales, -mins and codes it found).
   LOWBIT_REFERENCE_CODEGEN static void from_search(const float* x, const float* scales, const float* mins,
                                                    std::uint8_t* L, Q4_K& b) noexcept {
-    detail::finish_k4<15>(x, scales, mins, b.d, b.dmin, b.scales, L);
+    detail::finish_k4<kNmax>(x, scales, mins, b.d, b.dmin, b.scales, L);
     for (std::size_t c = 0; c < kQK_K; c += 64)
       for (std::size_t l = 0; l < 32; ++l) b.qs[c / 2 + l] = static_cast<std::uint8_t>(L[c + l] | (L[c + l + 32] << 4));
   }
@@ -339,18 +340,15 @@ struct Q5_K {
     detail::sub_scales_k4(b.scales, sc, m);
   }
 
-  static void quantize(const float* x, Q5_K& b) noexcept {
-    std::uint8_t L[kQK_K];
-    float scales[8], mins[8];
-    search(x, scales, mins, L);
-    from_search(x, scales, mins, L, b);
-  }
+  static constexpr int kNmax = 31, kSteps = 15;
+  static constexpr float kRmin = -0.5f;
+  static void quantize(const float* x, Q5_K& b) noexcept { detail::quantize_by_search(x, b); }
   static void search(const float* x, float* scales, float* mins, std::uint8_t* L) noexcept {
-    detail::search_k4<31>(x, scales, mins, L, -0.5f, 15);
+    detail::search_k4<kNmax>(x, scales, mins, L, kRmin, kSteps);
   }
   LOWBIT_REFERENCE_CODEGEN static void from_search(const float* x, const float* scales, const float* mins,
                                                    std::uint8_t* L, Q5_K& b) noexcept {
-    detail::finish_k4<31>(x, scales, mins, b.d, b.dmin, b.scales, L);
+    detail::finish_k4<kNmax>(x, scales, mins, b.d, b.dmin, b.scales, L);
     std::memset(b.qh, 0, 32);
     for (std::size_t c = 0; c < 4; ++c)
       for (std::size_t j = 0; j < 32; ++j) {
