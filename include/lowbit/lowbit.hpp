@@ -5,6 +5,7 @@
 #include "lowbit/portable.hpp"
 #include "lowbit/kernels/gemm_b1.hpp"
 #include "lowbit/kernels/gemm_i8.hpp"
+#include "lowbit/kernels/gemm_panels.hpp"
 #include "lowbit/kernels/gemm_q4.hpp"
 #include "lowbit/kernels/output_stage.hpp"
 #include "lowbit/kernels/packed.hpp"

@@ -6,8 +6,11 @@
 #include <vector>
 
 #include "kernels/targets.hpp"
+#include "lowbit/reference/quantize.hpp"
+#include "test_util.hpp"
 #include "lowbit/kernels/gemm_b1.hpp"
 #include "lowbit/kernels/gemm_i8.hpp"
+#include "lowbit/kernels/gemm_panels.hpp"
 #include "lowbit/kernels/gemm_q4.hpp"
 #include "lowbit/kernels/output_stage.hpp"
 
@@ -167,6 +170,131 @@ TEST_CASE("kernels: Q4 GEMM argument errors leave the output untouched", "[kerne
 }
 
 // ---- binary x binary (XNOR-popcount) ----
+// ---- every PackedMatrix composition: PackedPanels, weight-only and integer GEMM ----
+namespace {
+/// gemm_f32 against the double dot of ref::dequantize's weights, and (integer-valued formats)
+/// gemm_a8 against the exact per-block sums of those weights times Q8_0-quantized activations;
+/// each within its rounding bound. Also: the panels decode to ref::dequantize's floats.
+template <class Q, class G>
+void check_panels(std::size_t m, std::size_t n, std::size_t k, lb::ThreadPool& pool) {
+  auto w = lowbit_test::normal_matrix(n, k, static_cast<std::uint32_t>(n * 131 + k));
+  if (n * k > 40) w.v[40 % (n * k)] = 9.0f;  // an outlier
+  for (std::size_t c = 0; c < std::min<std::size_t>(k, 64) && n > 2; ++c) w(2, c) = 0.0f;  // all-zero groups
+  const auto qw = lb::ref::quantize<Q, G>(w.view());
+  lowbit_test::Mat wd(n, k);
+  lb::ref::dequantize(qw, wd.view());
+  const lb::kernels::PackedPanels<Q, G> panels(qw);
+  INFO(Q::name() << " / " << G::name() << " m " << m << " n " << n << " k " << k);
+  for (std::size_t j = 0; j < n; ++j)  // the panels hold exactly the weights
+    for (std::size_t c = 0; c < k; ++c) {
+      const auto g = panels.group(j / 64);
+      const std::size_t b = c / 32, col = j % 64;
+      const float v = (g.ftable[lb::kernels::detail::panel_code(g.block(b), g.width, c % 32, col)] - g.zero_point(b, col)) *
+                      g.scale(b, col);
+      REQUIRE(v == wd(j, c));  // equal values (8-bit panels keep the integer, so -0 reads as +0)
+      if (g.width <= 4) REQUIRE(std::memcmp(&v, &wd(j, c), 4) == 0);
+    }
+  const std::size_t ldx = k + 1, ldy = n + 3, nb = (k + 31) / 32;
+  auto x = lowbit_test::normal_matrix(m, ldx, static_cast<std::uint32_t>(m + 7 * k));
+  std::vector<double> want_f32(m * n), bound_f32(m * n), want_a8(m * n), bound_a8(m * n);
+  for (std::size_t i = 0; i < m; ++i) {
+    std::vector<float> row(nb * 32, 0.0f);
+    std::copy(x.v.begin() + static_cast<std::ptrdiff_t>(i * ldx), x.v.begin() + static_cast<std::ptrdiff_t>(i * ldx + k), row.begin());
+    std::vector<lb::gguf::Q8_0> xq(nb);
+    for (std::size_t b = 0; b < nb; ++b) lb::gguf::Q8_0::quantize(row.data() + 32 * b, xq[b]);
+    for (std::size_t j = 0; j < n; ++j) {
+      for (std::size_t b = 0; b < nb; ++b) {
+        double term = 0.0, size = 0.0;  // exact: weights times small integers
+        for (std::size_t t = 32 * b; t < std::min(k, 32 * b + 32); ++t) {
+          const double p = static_cast<double>(wd(j, t)) * xq[b].qs[t - 32 * b];
+          term += p;
+          size += std::fabs(p);  // the kernel multiplies the unrounded w / scale: wd's rounding counts per element
+        }
+        want_a8[i * n + j] += term * lb::gguf::from_f16(xq[b].d);
+        bound_a8[i * n + j] += size * lb::gguf::from_f16(xq[b].d);
+      }
+      for (std::size_t t = 0; t < k; ++t) {
+        const double p = static_cast<double>(x.v[i * ldx + t]) * wd(j, t);
+        want_f32[i * n + j] += p;
+        bound_f32[i * n + j] += std::fabs(p);
+      }
+    }
+  }
+  const double eps = std::ldexp(1.0, -24);
+  for_each_target([&] {
+    for (int threads : {1, 2}) {
+      const lb::Executor ex = threads == 1 ? lb::Executor{} : pool.executor();
+      std::vector<float> y(m * ldy, -7.0f);
+      lb::kernels::gemm_f32(x.v.data(), m, ldx, panels, y.data(), ldy, ex);
+      for (std::size_t i = 0; i < m; ++i) {
+        for (std::size_t j = 0; j < n; ++j)
+          REQUIRE(std::fabs(y[i * ldy + j] - want_f32[i * n + j]) <= (32 * nb + 2) * eps * bound_f32[i * n + j] + 1e-30);
+        for (std::size_t j = n; j < ldy; ++j) REQUIRE(y[i * ldy + j] == -7.0f);
+      }
+      if constexpr (lb::kernels::PackedPanels<Q, G>::kInteger) {
+        std::fill(y.begin(), y.end(), -7.0f);
+        lb::kernels::gemm_a8(x.v.data(), m, ldx, panels, y.data(), ldy, ex);
+        for (std::size_t i = 0; i < m; ++i) {
+          for (std::size_t j = 0; j < n; ++j)
+            REQUIRE(std::fabs(y[i * ldy + j] - want_a8[i * n + j]) <= (nb + 3) * eps * bound_a8[i * n + j] + 1e-30);
+          for (std::size_t j = n; j < ldy; ++j) REQUIRE(y[i * ldy + j] == -7.0f);
+        }
+      }
+    }
+  });
+}
+}  // namespace
+
+TEST_CASE("kernels: PackedPanels GEMM (weight-only and integer) for every kind of composition on every target",
+          "[kernels][gemm][panels]") {
+  using F16 = lb::F16Scale;
+  lb::ThreadPool pool(2);
+  STATIC_REQUIRE(lb::kernels::PackedPanels<lb::TernaryAbsMean<>, lb::PerChannel>::kInteger);
+  STATIC_REQUIRE(lb::kernels::PackedPanels<lb::PowerOfTwo<4>, lb::Blockwise<32>>::kInteger);
+  STATIC_REQUIRE(lb::kernels::PackedPanels<lb::Fp4E2M1, lb::Blockwise<32>>::kInteger);
+  STATIC_REQUIRE(lb::kernels::PackedPanels<lb::Fp6E2M3, lb::Blockwise<32>>::kInteger);
+  STATIC_REQUIRE(!lb::kernels::PackedPanels<lb::Nf4, lb::Blockwise<64>>::kInteger);
+  STATIC_REQUIRE(!lb::kernels::PackedPanels<lb::Fp8E4M3, lb::PerChannel>::kInteger);
+  struct S {
+    std::size_t m, n, k;
+  };
+  for (S s : {S{1, 70, 256}, S{5, 3, 96}, S{17, 65, 100}, S{4, 130, 64}}) {
+    check_panels<lb::Int8Sym, lb::PerChannel>(s.m, s.n, s.k, pool);                     // 8-bit codes
+    check_panels<lb::IntSym<4, lb::MinMax, F16>, lb::Blockwise<32>>(s.m, s.n, s.k, pool);  // 4-bit, looked up
+    check_panels<lb::Int4Affine, lb::Blockwise<64>>(s.m, s.n, s.k, pool);               // zero points
+    check_panels<lb::Int8Affine, lb::PerChannel>(s.m, s.n, s.k, pool);                  // code - zp up to 255
+    check_panels<lb::Int3Sym, lb::SuperBlock<256, 32>>(s.m, s.n, s.k, pool);            // two-level scales
+    check_panels<lb::Int2Sym, lb::Blockwise<32>>(s.m, s.n, s.k, pool);                  // 2-bit
+    check_panels<lb::TernaryAbsMean<>, lb::PerChannel>(s.m, s.n, s.k, pool);
+    check_panels<lb::TernaryAbsMean<F16>, lb::Blockwise<64>>(s.m, s.n, s.k, pool);
+    check_panels<lb::BinaryAbsMean<>, lb::PerChannel>(s.m, s.n, s.k, pool);
+    check_panels<lb::PowerOfTwo<4>, lb::Blockwise<32>>(s.m, s.n, s.k, pool);            // +-2^-k: unit 2^-6
+    check_panels<lb::PowerOfTwo<3>, lb::PerTensor>(s.m, s.n, s.k, pool);
+    check_panels<lb::Fp4E2M1, lb::Blockwise<32>>(s.m, s.n, s.k, pool);                  // unit 1/2
+    check_panels<lb::Fp6E2M3, lb::Blockwise<32>>(s.m, s.n, s.k, pool);                  // 8-bit, unit 1/8
+    check_panels<lb::Nf4, lb::Blockwise<64>>(s.m, s.n, s.k, pool);                      // weight-only
+    check_panels<lb::Fp8E4M3, lb::PerChannel>(s.m, s.n, s.k, pool);                     // weight-only, gathered
+  }
+}
+
+TEST_CASE("kernels: PackedPanels rejects groups it cannot scale per block; GEMM argument errors", "[kernels][gemm][panels]") {
+  const auto w = lowbit_test::normal_matrix(4, 64, 5);
+  REQUIRE_THROWS_WITH((lb::kernels::PackedPanels<lb::Int4Sym, lb::Blockwise<16>>(lb::ref::quantize<lb::Int4Sym, lb::Blockwise<16>>(w.view()))),
+                      Catch::Contains("groups of 16 columns"));
+  REQUIRE_THROWS_AS((lb::kernels::PackedPanels<lb::Int4Sym, lb::PerCol>(lb::ref::quantize<lb::Int4Sym, lb::PerCol>(w.view()))),
+                    lb::argument_error);
+  const lb::kernels::PackedPanels<lb::Int4Sym, lb::PerChannel> p(lb::ref::quantize<lb::Int4Sym, lb::PerChannel>(w.view()));
+  std::vector<float> x(2 * 64, 1.0f), y(8, -1.0f);
+  x[64 + 5] = std::numeric_limits<float>::infinity();
+  REQUIRE_THROWS_WITH(lb::kernels::gemm_a8(x.data(), 2, 0, p, y.data()), Catch::Contains("(1, 5) is not finite"));
+  REQUIRE_THROWS_AS(lb::kernels::gemm_f32(x.data(), 2, 0, p, y.data()), lb::argument_error);
+  REQUIRE_THROWS_AS(lb::kernels::gemm_f32(x.data(), 1, 32, p, y.data()), lb::argument_error);  // ldx < k
+  REQUIRE_THROWS_AS(lb::kernels::gemm_a8(x.data(), 1, 0, p, nullptr), lb::argument_error);
+  REQUIRE(std::all_of(y.begin(), y.end(), [](float v) { return v == -1.0f; }));
+  const lb::kernels::PackedPanels<lb::Int4Sym, lb::PerChannel> empty;
+  lb::kernels::gemm_f32(x.data(), 2, 0, empty, y.data());  // n = k = 0: nothing to do
+}
+
 TEST_CASE("kernels: binary GEMM equals the +-1 dot product on every target", "[kernels][gemm][b1]") {
   std::mt19937 rng(5);
   std::normal_distribution<float> nd(0.0f, 1.0f);
