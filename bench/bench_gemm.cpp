@@ -3,7 +3,9 @@
 // Threads: "/threads:2" rows use lowbit's pinned ThreadPool, and set OpenBLAS/OpenMP to 2.
 #include <lowbit/kernels/gemm_b1.hpp>
 #include <lowbit/kernels/gemm_i8.hpp>
+#include <lowbit/kernels/gemm_panels.hpp>
 #include <lowbit/kernels/gemm_q4.hpp>
+#include <lowbit/lowbit.hpp>
 
 #include <Eigen/Core>
 
@@ -73,6 +75,27 @@ void BM_GemmQ4(benchmark::State& st) {
   }
   set_ops(st, m, n, k, threads);
   st.SetLabel(std::string(kA8 ? "lowbit W4A8 q4_0 x q8_0-blocks " : "lowbit weight-only q4_0 x f32 ") +
+              lb::kernels::target_name());
+}
+
+/// Any PackedMatrix composition in PackedPanels: the integer path (kA8, activations quantized
+/// per 32-block inside the call, counted) or weight-only.
+template <class Q, class G, bool kA8>
+void BM_GemmPanels(benchmark::State& st) {
+  const std::size_t m = st.range(0), n = st.range(1), k = st.range(2);
+  const int threads = static_cast<int>(st.range(3));
+  const auto w = lowbit_bench::normal(n * k, 0.02f, 2);
+  const lb::kernels::PackedPanels<Q, G> packed(lb::quantize<Q, G>(w.data(), n, k));
+  const auto x = lowbit_bench::normal(m * k, 1.0f, 1);
+  std::vector<float> c(m * n);
+  const lb::Executor ex = threads == 1 ? lb::Executor{} : pool2().executor();
+  for (auto _ : st) {
+    if constexpr (kA8) lb::kernels::gemm_a8(x.data(), m, k, packed, c.data(), n, ex);
+    else lb::kernels::gemm_f32(x.data(), m, k, packed, c.data(), n, ex);
+    benchmark::DoNotOptimize(c.data());
+  }
+  set_ops(st, m, n, k, threads);
+  st.SetLabel("lowbit " + Q::name() + " / " + G::name() + (kA8 ? " x q8_0-blocks " : " x f32 ") +
               lb::kernels::target_name());
 }
 
@@ -160,6 +183,12 @@ void Shapes(benchmark::internal::Benchmark* b) {
   b->Args({512, 4096, 4096, 1});
   b->UseRealTime();
 }
+void ShapesPanels(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"m", "n", "k", "threads"});
+  b->Args({64, 4096, 4096, 1});
+  b->Args({512, 4096, 4096, 1});
+  b->UseRealTime();
+}
 void ShapesF32(benchmark::internal::Benchmark* b) {
   b->ArgNames({"m", "n", "k", "threads"});
   b->Args({1024, 1024, 1024, 1});
@@ -173,6 +202,14 @@ BENCHMARK(BM_GemmI8)->Apply(Shapes);
 BENCHMARK(BM_GemmB1)->Apply(Shapes);
 BENCHMARK(BM_GemmQ4<true>)->Apply(Shapes);
 BENCHMARK(BM_GemmQ4<false>)->Apply(Shapes);
+using TernaryW = lb::TernaryAbsMean<>;
+using Pow2W = lb::ScaledQ<lb::Pow2<4>, lb::MinMax, lb::F16Scale>;
+using Int4W = lb::IntSym<4, lb::MinMax, lb::F16Scale>;
+BENCHMARK(BM_GemmPanels<TernaryW, lb::PerChannel, true>)->Apply(ShapesPanels);
+BENCHMARK(BM_GemmPanels<Pow2W, lb::Blockwise<32>, true>)->Apply(ShapesPanels);
+BENCHMARK(BM_GemmPanels<Int4W, lb::Blockwise<32>, true>)->Apply(ShapesPanels);
+BENCHMARK(BM_GemmPanels<TernaryW, lb::PerChannel, false>)->Apply(ShapesPanels);
+BENCHMARK(BM_GemmPanels<lb::Nf4, lb::Blockwise<64>, false>)->Apply(ShapesPanels);
 BENCHMARK(BM_EigenF32)->Apply(ShapesF32);
 #ifdef LOWBIT_BENCH_OPENBLAS
 BENCHMARK(BM_OpenBlasF32)->Apply(Shapes);

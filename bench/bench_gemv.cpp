@@ -4,6 +4,7 @@
 #include <lowbit/core/aligned_buffer.hpp>
 #include <lowbit/kernels/gemm_q4.hpp>
 #include <lowbit/kernels/gguf_matmul.hpp>
+#include <lowbit/lowbit.hpp>
 
 #include <immintrin.h>
 
@@ -102,6 +103,19 @@ void BM_GemvPackedQ4(benchmark::State& st) {
       kA8 ? "packed q4_0 W4A8 " : "packed q4_0 weight-only f32 ");
 }
 
+/// GEMV on PackedPanels of any composition through the integer path (x quantized per block
+/// inside the call); weight bytes: the panels' codes and parameter planes.
+template <class Q, class G>
+void BM_GemvPanels(benchmark::State& st) {
+  const std::size_t n = st.range(0), k = st.range(1);
+  const auto w = lowbit_bench::normal(n * k, 0.02f, 4);
+  const lb::kernels::PackedPanels<Q, G> one(lb::quantize<Q, G>(w.data(), n, k));
+  run_gemv(
+      st, one, one.bytes(),
+      [](const auto& wi, const float* x, float* y, const lb::Executor& ex) { lb::kernels::gemm_a8(x, 1, 0, wi, y, 0, ex); },
+      "panels " + Q::name() + " / " + G::name() + " x q8_0-blocks ");
+}
+
 void BM_EigenGemvF32(benchmark::State& st) {
   const Eigen::Index n = st.range(0), k = st.range(1);
   Eigen::setNbThreads(1);
@@ -125,4 +139,8 @@ BENCHMARK(BM_Gemv<gguf::Q8_0>)->ArgNames({"n", "k", "threads"})->Args({4096, 409
 BENCHMARK(BM_GemvPackedQ4<true>)->ArgNames({"n", "k", "threads"})->Args({4096, 4096, 1})->Args({11008, 4096, 1})
     ->Args({4096, 4096, 2})->Args({11008, 4096, 2})->UseRealTime();
 BENCHMARK(BM_GemvPackedQ4<false>)->ArgNames({"n", "k", "threads"})->Args({4096, 4096, 1})->Args({4096, 4096, 2})->UseRealTime();
+BENCHMARK(BM_GemvPanels<lb::TernaryAbsMean<>, lb::PerChannel>)->ArgNames({"n", "k", "threads"})->Args({4096, 4096, 1})
+    ->Args({11008, 4096, 1})->Args({4096, 4096, 2})->UseRealTime();
+BENCHMARK(BM_GemvPanels<lb::IntSym<4, lb::MinMax, lb::F16Scale>, lb::Blockwise<128>>)->ArgNames({"n", "k", "threads"})
+    ->Args({4096, 4096, 1})->Args({4096, 4096, 2})->UseRealTime();
 BENCHMARK(BM_EigenGemvF32)->ArgNames({"n", "k"})->Args({4096, 4096})->UseRealTime();

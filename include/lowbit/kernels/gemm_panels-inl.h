@@ -70,8 +70,12 @@ LOWBIT_VNNI_ATTR HWY_INLINE void TileA8(const kernels::detail::PanelGroup& p, co
   LoadTile(df, acc, c, ldc, ncols, accumulate);
   const auto itable = kLookup ? hn::LoadDup128(du8, p.itable) : hn::Zero(du8);
   const auto z0 = hn::Set(df, p.z0);
+  const float unit = p.unit;
+  const bool has_zp = !kF16 && p.zero_points != nullptr;  // PackedQ4 has none
+  const uint8_t* HWY_RESTRICT codes = p.codes;
+  const size_t block_bytes = kF16 ? kernels::detail::kQ4BlockBytes : p.block_bytes;
   for (size_t b = b0; b < b1; ++b) {
-    const uint8_t* blk = p.block(b);
+    const uint8_t* blk = codes + b * block_bytes;
     // Two vectors of columns at a time: their int32 sums and operands fit in registers.
     for (size_t v0 = 0; v0 < NV; v0 += 2) {
       hn::Vec<decltype(d32)> isum[MR][2];
@@ -107,11 +111,11 @@ LOWBIT_VNNI_ATTR HWY_INLINE void TileA8(const kernels::detail::PanelGroup& p, co
       hn::Vec<decltype(df)> dw[2], z[2];
       for (size_t v = 0; v < 2; ++v) {
         dw[v] = PanelScales<kF16>(df, p, b, col + (v0 + v) * L);
-        z[v] = hn::Add(z0, PanelZeroPoints(df, p, b, col + (v0 + v) * L));
+        z[v] = has_zp ? hn::Add(z0, PanelZeroPoints(df, p, b, col + (v0 + v) * L)) : z0;
       }
 #pragma GCC unroll 8
       for (size_t i = 0; i < MR; ++i) {
-        const auto da = hn::Set(df, a.d[(row + i) * a.lds + b] * p.unit);
+        const auto da = hn::Set(df, a.d[(row + i) * a.lds + b] * unit);
         const auto sa = hn::Set(df, a.sum[(row + i) * a.lds + b]);
         for (size_t v = 0; v < 2; ++v)  // isum - z * sum(a) is an exact integer below 2^24
           acc[i][v0 + v] = hn::MulAdd(hn::Mul(dw[v], da), hn::NegMulAdd(z[v], sa, hn::ConvertTo(df, isum[i][v])),

@@ -26,7 +26,7 @@ namespace kernels {
 class PackedQ4 {
  public:
   static constexpr std::size_t kGroup = detail::kPanelCols, kBlock = detail::kPanelDepth;
-  static constexpr std::size_t kCodeBytes = 1024, kBlockBytes = kCodeBytes + 2 * kGroup;
+  static constexpr std::size_t kCodeBytes = detail::kQ4CodeBytes, kBlockBytes = detail::kQ4BlockBytes;
   PackedQ4() = default;
   /// Repacks a Q4_0 tensor (lossless).
   explicit PackedQ4(const BlockMatrix<gguf::Q4_0>& w) : n_(w.rows()), k_(w.cols()), data_(groups() * blocks() * kBlockBytes) {

@@ -24,6 +24,8 @@
 LOWBIT_BEGIN_NAMESPACE
 namespace kernels::detail {
 inline constexpr std::size_t kPanelCols = 64, kPanelDepth = 32;
+/// PackedQ4's blocks: 1024 bytes of 4-bit codes, then the 64 columns' f16 scales.
+inline constexpr std::size_t kQ4CodeBytes = 1024, kQ4BlockBytes = kQ4CodeBytes + 2 * kPanelCols;
 
 /// The code of column j, depth t (< 32) in a block of W-bit codes.
 inline unsigned panel_code(const std::uint8_t* blk, int w, std::size_t t, std::size_t j) noexcept {
