@@ -61,6 +61,26 @@ lb::MatrixView<const float> view(const RowMatrix& m) {
   return lb::make_view(m.data(), static_cast<std::size_t>(m.rows()), static_cast<std::size_t>(m.cols()));
 }
 
+/// GEMV and GEMM columns of a PackedMatrix through PackedPanels (where not already filled): the
+/// integer path with x in q8_0 blocks for integer-valued formats, else weight-only f32.
+template <class Q, class G>
+void panel_products(const lb::PackedMatrix<Q, G>& q1, Row& row) {
+  const std::size_t group_cols = q1.grid().shape.cols, rows = q1.rows(), cols = q1.cols();
+  if (group_cols < cols && group_cols % 32 != 0) return;  // panels: whole-row or 32-multiple groups
+  const lb::kernels::PackedPanels<Q, G> w(q1);
+  const auto product = [&](const std::vector<float>& x, std::size_t m, std::vector<float>& y) {
+    if constexpr (lb::kernels::PackedPanels<Q, G>::kInteger) lb::kernels::gemm_a8(x.data(), m, 0, w, y.data());
+    else lb::kernels::gemm_f32(x.data(), m, 0, w, y.data());
+  };
+  constexpr std::size_t kBatch = 64;
+  const auto x1 = random_rows(1, cols), xb = random_rows(kBatch, cols);
+  std::vector<float> y1(rows), yb(kBatch * rows);
+  if (std::isnan(row.gemv_gmacs))
+    row.gemv_gmacs = static_cast<double>(rows * cols) / seconds_per_call([&] { product(x1, 1, y1); }) * 1e-9;
+  if (std::isnan(row.gemm_gmacs))
+    row.gemm_gmacs = static_cast<double>(kBatch * rows * cols) / seconds_per_call([&] { product(xb, kBatch, yb); }) * 1e-9;
+}
+
 template <class Q, class G>
 Row evaluate(const demo::Mlp& m, const demo::Split& test) {
   const auto q1 = lb::quantize<Q, G>(m.w1), q2 = lb::quantize<Q, G>(m.w2);
@@ -78,6 +98,7 @@ Row evaluate(const demo::Mlp& m, const demo::Split& test) {
     const auto v = lb::make_view(out.data(), q1.rows(), q1.cols());  // the generic SIMD decode
     row.simd_dequant_gbs = in_bytes / seconds_per_call([&] { lb::kernels::dequantize(q1, v); }) * 1e-9;
   }
+  panel_products(q1, row);
   return row;
 }
 
@@ -148,6 +169,7 @@ Row evaluate(N<S, kPad> n, const demo::Mlp& m, const demo::Split& test) {
     std::vector<std::int32_t> c(kBatch * p1.rows());
     row.gemm_gmacs = macs / seconds_per_call([&] { lb::kernels::gemm_b1(a, w, c.data()); }) * 1e-9;
   }
+  if constexpr (requires { panel_products(q1, row); }) panel_products(q1, row);  // MX, BitNet, XNOR: PackedMatrix
   return row;
 }
 
@@ -241,8 +263,10 @@ void print(const std::vector<Row>& rows, bool csv) {
                 opt(r.simd_quant_gbs).c_str(), opt(r.simd_dequant_gbs).c_str(), opt(r.gemv_gmacs).c_str(),
                 opt(r.gemm_gmacs).c_str());
   std::printf("\nsimd q / simd dq: the SIMD kernels (target %s), GB/s of f32; GEMV: y = W1 x with x quantized to the "
-              "block's ggml partner, G multiply-adds/s, one thread; GEMM: 64 rows of activations times W1 through the scheme's "
-              "product kernel (q4_0: W4A8 on packed panels; q8_0 and the K/TQ blocks: partner dots; XNOR: sign bits, XNOR + popcount). "
+              "block's ggml partner (GGUF), G multiply-adds/s, one thread; GEMM: 64 rows of activations times W1 through the scheme's "
+              "product kernel (q4_0: W4A8 on packed panels; q8_0 and the K/TQ blocks: partner dots; XNOR: sign bits, XNOR + popcount; "
+              "compositions: PackedPanels, the integer path with x in q8_0 blocks where the format's values are integers "
+              "times a power of two, else weight-only f32). "
               "'-': no SIMD kernel for that scheme yet.\n",
               lb::kernels::target_name().c_str());
 }

@@ -48,7 +48,7 @@ constexpr IntegerGrid integer_grid() {
     bool whole = true;
     double lo = 0, hi = 0;
     for (const float v : t) {
-      if (v != v || v - v != 0) return {};  // NaN or Inf codes
+      if (!(v >= -3.4e38f && v <= 3.4e38f)) return {};  // NaN or Inf codes
       const double q = static_cast<double>(v) / unit;
       whole = whole && q == static_cast<double>(static_cast<long long>(q));
       lo = std::min(lo, q);
