@@ -119,6 +119,18 @@ for shape in ["m:1024/n:1024/k:1024", "m:64/n:4096/k:4096", "m:512/n:4096/k:4096
         val("gemm1", f"BM_GemmB1/{shape}/", "OPS/s"), val("gemm1", f"BM_GemmI8/{shape}/", "OPS/s"),
         "lowbit int8 GEMM", 2.0, "")
 
+# PackedPanels: any PackedMatrix composition (ternary and power-of-two through the integer path)
+panels = [("TernaryW, lb::PerChannel, true", "ternary per-row, integer path (W2A8)", "BM_GemmI8", "lowbit int8 GEMM"),
+          ("Pow2W, lb::Blockwise<32>, true", "pow2-4 block32, integer path", "BM_GemmI8", "lowbit int8 GEMM"),
+          ("Int4W, lb::Blockwise<32>, true", "int4 block32, integer path", "BM_OpenBlasF32", "OpenBLAS sgemm"),
+          ("TernaryW, lb::PerChannel, false", "ternary per-row, weight-only f32", "BM_OpenBlasF32", "OpenBLAS sgemm"),
+          ("lb::Nf4, lb::Blockwise<64>, false", "nf4 block64, weight-only f32", "BM_OpenBlasF32", "OpenBLAS sgemm")]
+for m in [64, 512]:
+    for args, what, base, base_name in panels:
+        row(f"PackedPanels GEMM {what} m={m}, n=k=4096 (OPS/s)",
+            val("gemm1", f"BM_GemmPanels<{args}>/m:{m}/", "OPS/s"), val("gemm1", f"{base}/m:{m}/", "OPS/s"), base_name,
+            None, "")
+
 for t, run in [(1, "gemv1"), (2, "gemv2")]:
     rd = val(run, f"BM_StreamRead/threads:{t}", "bytes_per_second")
     for n in [4096, 11008]:
@@ -127,6 +139,13 @@ for t, run in [(1, "gemv1"), (2, "gemv2")]:
             0.9, "")
         row(f"GEMV q4_0 x q8_0 AoS vec_dot {n}x4096 from DRAM, {t} thread(s) (weight bytes/s)",
             val(run, f"BM_Gemv<gguf::Q4_0>/n:{n}/k:4096/threads:{t}", "bytes_per_second"), rd, "streaming read", None, "")
+    for n in [4096, 11008]:
+        row(f"GEMV PackedPanels ternary per-row W2A8 {n}x4096 from DRAM, {t} thread(s) (weight bytes/s)",
+            val(run, f"BM_GemvPanels<lb::TernaryAbsMean<>, lb::PerChannel>/n:{n}/k:4096/threads:{t}", "bytes_per_second"),
+            rd, "streaming read", None, "")
+    row(f"GEMV PackedPanels int4 block128 integer path 4096x4096 from DRAM, {t} thread(s) (weight bytes/s)",
+        val(run, f"BM_GemvPanels<lb::IntSym<4, lb::MinMax, lb::F16Scale>, lb::Blockwise<128>>/n:4096/k:4096/threads:{t}",
+            "bytes_per_second"), rd, "streaming read", None, "")
     row(f"GEMV weight-only packed q4_0 x f32 4096x4096 from DRAM, {t} thread(s) (weight bytes/s)",
         val(run, f"BM_GemvPackedQ4<false>/n:4096/k:4096/threads:{t}", "bytes_per_second"), rd, "streaming read", None,
         "")
