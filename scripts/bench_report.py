@@ -75,6 +75,11 @@ for op, bm, tgt in [("quantize q8_0", "BM_Quantize<gguf::Q8_0, true>", 1.3),
     ref = val("gguf", bm.replace("true", "false"), "items_per_second")
     if ref is not None:
         row(f"{op} vs lowbit's scalar reference", ours, ref, "reference, this run", None, "")
+# Q4_1: no ggml anchor was recorded; ggml's quantize_row_q4_1_ref is scalar like Q4_0's, and
+# lowbit's reference performs its operations (the q4_0 rows above calibrate reference vs ggml).
+for op, bm in [("quantize q4_1", "BM_Quantize<gguf::Q4_1, true>"), ("dequantize q4_1", "BM_Dequantize<gguf::Q4_1, true>")]:
+    row(f"{op} vs lowbit's scalar reference (ggml's algorithm)", val("gguf", bm, "items_per_second"),
+        val("gguf", bm.replace("true", "false"), "items_per_second"), "reference, this run", None, "")
 # The K-quant quantizers: the sub-block searches one per SIMD lane, byte-identical.
 for op, bm in [("quantize q4_K", "BM_Quantize<gguf::Q4_K, true>"), ("quantize q6_K", "BM_Quantize<gguf::Q6_K, true>"),
                ("quantize q2_K", "BM_Quantize<gguf::Q2_K, true>")]:
@@ -161,5 +166,5 @@ print("| measurement | lowbit | baseline | ratio | target | met |")
 print("|---|---|---|---|---|---|")
 for r in rows:
     print(r)
-print("\nNot implemented yet: SIMD quantizers for Q3_K and the GGUF blocks other than Q8_0, Q4_0, Q2_K, Q4_K, "
-      "Q5_K and Q6_K.")
+print("\nNot implemented yet: SIMD quantizers for Q3_K and the GGUF blocks other than Q8_0, Q4_0, Q4_1, Q2_K, "
+      "Q4_K, Q5_K and Q6_K.")

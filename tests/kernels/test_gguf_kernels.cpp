@@ -35,7 +35,9 @@ std::vector<float> tricky_row(std::size_t nb, std::uint32_t seed, std::size_t pe
       case 2: for (int j = 0; j < 32; ++j) xb[j] = (j % 17 - 8) * 0.5f + 0.25f; break;  // grid ties
       case 3: for (int j = 0; j < 32 && subnormal; ++j) xb[j] = 1e-39f * (j - 16); break;  // subnormal
       case 4: xb[b % 32] = -40.0f; break;
-      case 5: for (int j = 0; j < 32; ++j) xb[j] = 3.0f; break;
+      case 5:  // constant, then signed zeros: Q4_1's min is the first zero, -0
+        for (int j = 0; j < 32; ++j) xb[j] = j < 16 ? 3.0f : j % 2 == 0 ? -0.0f : 0.0f;
+        break;
       case 6: for (int j = 0; j < 32; ++j) xb[j] *= 1e4f; break;
       case 7: xb[5] = 7.0f, xb[9] = -7.0f; break;  // two extremes of equal magnitude: the first wins
       case 8: for (int j = 0; j < 32; ++j) xb[j] = j == 0 ? 127.0f : (j - 16) + 0.5f;  // Q8_0 ties (d = 1)
@@ -166,15 +168,17 @@ TEST_CASE("kernels: the targets this machine runs", "[kernels]") {
   REQUIRE(!names.empty());
 }
 
-TEST_CASE("kernels: Q8_0 and Q4_0 quantize/dequantize are byte-identical to the reference", "[kernels][gguf]") {
+TEST_CASE("kernels: Q8_0, Q4_0 and Q4_1 quantize/dequantize are byte-identical to the reference", "[kernels][gguf]") {
   for (std::size_t nb : {1u, 3u, 9u, 17u, 64u}) {
     check_codec<gguf::Q8_0>(nb);
     check_codec<gguf::Q4_0>(nb);
+    check_codec<gguf::Q4_1>(nb);
   }
   // runs of 16 ordinary blocks (the AVX-512 Q8_0 path takes 16 at once), special blocks between
   for (std::size_t period : {0u, 9u, 40u}) {
     check_codec<gguf::Q8_0>(80, period, false);
     check_codec<gguf::Q4_0>(80, period, false);
+    check_codec<gguf::Q4_1>(80, period, false);
   }
   check_codec<gguf::Q8_0>(80, 40);  // a subnormal-sized block inside one of the 16-block groups
 }

@@ -226,6 +226,81 @@ inline void DequantizeQ4_0(const gguf::Q4_0* HWY_RESTRICT in, float* HWY_RESTRIC
 #endif
 }
 
+/// Q4_1 (AffineLegacy<4>): min and max by the reference's first-wins comparisons (so a zero
+/// extreme keeps its sign), d = (max - min) / 15, q = min(15, trunc((x - min) * id + 0.5)).
+inline bool QuantizeQ4_1(const float* HWY_RESTRICT x, gguf::Q4_1* HWY_RESTRICT out, size_t nb) {
+#if HWY_TARGET == HWY_SCALAR
+  for (size_t b = 0; b < nb; ++b) gguf::Q4_1::quantize(x + b * gguf::kQK, out[b]);
+  return false;
+#else
+  const hn::ScalableTag<float> df;
+  const hn::RebindToSigned<decltype(df)> di;
+  const hn::Rebind<uint8_t, decltype(di)> du8;
+  const size_t L = hn::Lanes(df);
+  auto nonfinite = hn::Zero(df);  // as in QuantizeQ8_0
+  bool ok = true;
+  // The first element equal to v: a zero extreme's sign is the first zero's, as in min_max.
+  const auto first_equal = [&](const float* xb, float v) {
+    for (size_t j = 0;; ++j)
+      if (xb[j] == v) return xb[j];
+  };
+  for (size_t b = 0; b < nb; ++b) {
+    const float* xb = x + b * gguf::kQK;
+    auto lo = hn::LoadU(df, xb), hi = lo;
+    for (size_t j = L; j < gguf::kQK; j += L) {
+      const auto v = hn::LoadU(df, xb + j);
+      lo = hn::Min(lo, v);
+      hi = hn::Max(hi, v);
+    }
+    float min = hn::GetLane(hn::MinOfLanes(df, lo)), max = hn::GetLane(hn::MaxOfLanes(df, hi));
+    if (min == 0.0f) min = first_equal(xb, 0.0f);
+    if (max == 0.0f) max = first_equal(xb, 0.0f);
+    const float d = (max - min) / 15.0f;
+    const float id = d != 0.0f ? 1.0f / d : 0.0f;
+    if (!std::isfinite(id) || !std::isfinite(d)) {  // subnormal-sized, overflowing (or NaN): the reference
+      gguf::Q4_1::quantize(xb, out[b]);
+      ok = false;
+      continue;
+    }
+    out[b].d = F32ToF16(d);
+    out[b].m = F32ToF16(min);
+    ok &= F16Finite(out[b].d) && F16Finite(out[b].m);
+    const auto vid = hn::Set(df, id), vmin = hn::Set(df, min);
+    const auto code = [&](size_t j) {  // two roundings, then + 0.5 unfused, as the reference
+      const auto xv = hn::LoadU(df, xb + j);
+      nonfinite = hn::MulAdd(xv, hn::Zero(df), nonfinite);
+      const auto v = hn::Add(NoContract(hn::Mul(hn::Sub(xv, vmin), vid)), hn::Set(df, 0.5f));
+      return hn::Min(TruncateInRange(di, v), hn::Set(di, 15));
+    };
+    for (size_t j = 0; j < gguf::kQK / 2; j += L) {
+      const auto packed = hn::Or(code(j), hn::ShiftLeft<4>(code(j + gguf::kQK / 2)));
+      hn::StoreU(DemoteToBytes(du8, packed), du8, out[b].qs + j);
+    }
+  }
+  return ok && hn::AllTrue(df, hn::IsFinite(nonfinite));
+#endif
+}
+
+inline void DequantizeQ4_1(const gguf::Q4_1* HWY_RESTRICT in, float* HWY_RESTRICT y, size_t nb) {
+#if HWY_TARGET == HWY_SCALAR
+  for (size_t b = 0; b < nb; ++b) gguf::Q4_1::dequantize(in[b], y + b * gguf::kQK);
+#else
+  const hn::ScalableTag<float> df;
+  const hn::RebindToSigned<decltype(df)> di;
+  const hn::Rebind<uint8_t, decltype(di)> du8;
+  const auto k15 = hn::Set(di, 15);
+  for (size_t b = 0; b < nb; ++b) {
+    const auto d = hn::Set(df, F16ToF32(in[b].d)), m = hn::Set(df, F16ToF32(in[b].m));
+    float* yb = y + b * gguf::kQK;
+    for (size_t j = 0; j < gguf::kQK / 2; j += hn::Lanes(df)) {  // q * d + m, two roundings
+      const auto q = hn::PromoteTo(di, hn::LoadU(du8, in[b].qs + j));
+      hn::StoreU(hn::Add(NoContract(hn::Mul(hn::ConvertTo(df, hn::And(q, k15)), d)), m), df, yb + j);
+      hn::StoreU(hn::Add(NoContract(hn::Mul(hn::ConvertTo(df, hn::ShiftRight<4>(q)), d)), m), df, yb + j + gguf::kQK / 2);
+    }
+  }
+#endif
+}
+
 #if HWY_TARGET != HWY_SCALAR
 /// The shared loop of the legacy dots: per block, the int32 lane sums of `codes(b, step)` (u8)
 /// times y's bytes, minus `bias` times y's bytes (undoing the code offset), scaled by dx * dy.

@@ -22,6 +22,8 @@ namespace kernels {
 namespace detail {
 LOWBIT_EXPORT(QuantizeQ8_0);
 LOWBIT_EXPORT(QuantizeQ4_0);
+LOWBIT_EXPORT(QuantizeQ4_1);
+LOWBIT_EXPORT(DequantizeQ4_1);
 LOWBIT_EXPORT(DequantizeQ8_0);
 LOWBIT_EXPORT(DequantizeQ4_0);
 LOWBIT_EXPORT(DotQ4_0Q8_0);
@@ -52,19 +54,23 @@ inline constexpr bool is_k_kernel_block =
 /// kernels; the others run the reference through the same entry points.
 template <class Block>
 inline constexpr bool has_simd_quantize =
-    std::is_same_v<Block, gguf::Q8_0> || std::is_same_v<Block, gguf::Q4_0> || std::is_same_v<Block, gguf::Q2_K> ||
-    std::is_same_v<Block, gguf::Q4_K> || std::is_same_v<Block, gguf::Q5_K> || std::is_same_v<Block, gguf::Q6_K>;
+    std::is_same_v<Block, gguf::Q8_0> || std::is_same_v<Block, gguf::Q4_0> || std::is_same_v<Block, gguf::Q4_1> ||
+    std::is_same_v<Block, gguf::Q2_K> || std::is_same_v<Block, gguf::Q4_K> || std::is_same_v<Block, gguf::Q5_K> ||
+    std::is_same_v<Block, gguf::Q6_K>;
 template <class Block>
 inline constexpr bool has_simd_dequantize =
-    std::is_same_v<Block, gguf::Q8_0> || std::is_same_v<Block, gguf::Q4_0> || detail::is_k_kernel_block<Block>;
+    std::is_same_v<Block, gguf::Q8_0> || std::is_same_v<Block, gguf::Q4_0> || std::is_same_v<Block, gguf::Q4_1> ||
+    detail::is_k_kernel_block<Block>;
 template <class Block>
-inline constexpr bool has_simd_dot = has_simd_dequantize<Block>;
+inline constexpr bool has_simd_dot =
+    std::is_same_v<Block, gguf::Q8_0> || std::is_same_v<Block, gguf::Q4_0> || detail::is_k_kernel_block<Block>;
 
 /// Quantizes nb * Block::kElems finite floats into nb blocks (the caller validated x).
 template <BlockCodec Block>
 void quantize_row(const float* x, Block* out, std::size_t nb) noexcept {
   if constexpr (std::is_same_v<Block, gguf::Q8_0>) LOWBIT_DISPATCH(detail::QuantizeQ8_0)(x, out, nb);
   else if constexpr (std::is_same_v<Block, gguf::Q4_0>) LOWBIT_DISPATCH(detail::QuantizeQ4_0)(x, out, nb);
+  else if constexpr (std::is_same_v<Block, gguf::Q4_1>) LOWBIT_DISPATCH(detail::QuantizeQ4_1)(x, out, nb);
   else if constexpr (std::is_same_v<Block, gguf::Q2_K>) LOWBIT_DISPATCH(detail::QuantizeQ2_K)(x, out, nb);
   else if constexpr (std::is_same_v<Block, gguf::Q4_K>) LOWBIT_DISPATCH(detail::QuantizeQ4_K)(x, out, nb);
   else if constexpr (std::is_same_v<Block, gguf::Q5_K>) LOWBIT_DISPATCH(detail::QuantizeQ5_K)(x, out, nb);
@@ -78,6 +84,7 @@ template <BlockCodec Block>
 void dequantize_row(const Block* in, float* y, std::size_t nb) noexcept {
   if constexpr (std::is_same_v<Block, gguf::Q8_0>) LOWBIT_DISPATCH(detail::DequantizeQ8_0)(in, y, nb);
   else if constexpr (std::is_same_v<Block, gguf::Q4_0>) LOWBIT_DISPATCH(detail::DequantizeQ4_0)(in, y, nb);
+  else if constexpr (std::is_same_v<Block, gguf::Q4_1>) LOWBIT_DISPATCH(detail::DequantizeQ4_1)(in, y, nb);
   else if constexpr (std::is_same_v<Block, gguf::Q2_K>) LOWBIT_DISPATCH(detail::DequantizeQ2_K)(in, y, nb);
   else if constexpr (std::is_same_v<Block, gguf::Q3_K>) LOWBIT_DISPATCH(detail::DequantizeQ3_K)(in, y, nb);
   else if constexpr (std::is_same_v<Block, gguf::Q4_K>) LOWBIT_DISPATCH(detail::DequantizeQ4_K)(in, y, nb);
@@ -114,9 +121,10 @@ BlockMatrix<Block> quantize(MatrixView<const float> x) {
   return gguf::Scheme<Block>::quantize_rows(
       x,
       [](const float* in, Block* out, std::size_t nb) {
-        // Q8_0 and Q4_0 check their input and scales as they go (one pass over x)
+        // Q8_0, Q4_0 and Q4_1 check their input and scales as they go (one pass over x)
         if constexpr (std::is_same_v<Block, gguf::Q8_0>) return LOWBIT_DISPATCH(detail::QuantizeQ8_0)(in, out, nb);
         else if constexpr (std::is_same_v<Block, gguf::Q4_0>) return LOWBIT_DISPATCH(detail::QuantizeQ4_0)(in, out, nb);
+        else if constexpr (std::is_same_v<Block, gguf::Q4_1>) return LOWBIT_DISPATCH(detail::QuantizeQ4_1)(in, out, nb);
         else quantize_row(in, out, nb);
       },
       [](const float* in, std::size_t n) { return all_finite(in, n); });
