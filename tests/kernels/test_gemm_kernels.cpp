@@ -277,7 +277,7 @@ TEST_CASE("kernels: PackedPanels GEMM (weight-only and integer) for every kind o
   }
 }
 
-TEST_CASE("kernels: PackedPanels rejects groups it cannot scale per block; GEMM argument errors", "[kernels][gemm][panels]") {
+TEST_CASE("kernels: PackedPanels rejects groups it cannot scale per block, and GEMM argument errors", "[kernels][gemm][panels]") {
   const auto w = lowbit_test::normal_matrix(4, 64, 5);
   REQUIRE_THROWS_WITH((lb::kernels::PackedPanels<lb::Int4Sym, lb::Blockwise<16>>(lb::ref::quantize<lb::Int4Sym, lb::Blockwise<16>>(w.view()))),
                       Catch::Contains("groups of 16 columns"));

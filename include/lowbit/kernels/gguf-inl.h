@@ -71,6 +71,41 @@ HWY_INLINE __m512 MaxAbs32x16(const float* HWY_RESTRICT x) {
 }
 #endif
 
+#if HWY_TARGET != HWY_SCALAR
+/// qs = min(15, trunc((x - sub) * id + add)) of a 32-float block in ggml's split-half nibbles
+/// (element j low, j + 16 high), the product rounded on its own as in the reference;
+/// nonfinite collects x * 0 (NaN once any x is Inf or NaN).
+template <class DF>
+HWY_INLINE void QuantizeNibbles(DF df, const float* HWY_RESTRICT xb, float sub, float id, float add,
+                                uint8_t* HWY_RESTRICT qs, hn::Vec<DF>& nonfinite) {
+  const hn::RebindToSigned<DF> di;
+  const hn::Rebind<uint8_t, decltype(di)> du8;
+  const auto vsub = hn::Set(df, sub), vid = hn::Set(df, id), vadd = hn::Set(df, add);
+  const auto code = [&](size_t j) {
+    const auto xv = hn::LoadU(df, xb + j);
+    nonfinite = hn::MulAdd(xv, hn::Zero(df), nonfinite);
+    const auto v = hn::Add(NoContract(hn::Mul(hn::Sub(xv, vsub), vid)), vadd);  // x - 0 is x, signs included
+    return hn::Min(TruncateInRange(di, v), hn::Set(di, 15));
+  };
+  for (size_t j = 0; j < gguf::kQK / 2; j += hn::Lanes(df)) {
+    const auto packed = hn::Or(code(j), hn::ShiftLeft<4>(code(j + gguf::kQK / 2)));
+    hn::StoreU(DemoteToBytes(du8, packed), du8, qs + j);
+  }
+}
+
+/// yb[j] = value(the nibble of element j as int32 lanes) for a block's split-half nibbles.
+template <class DF, class Value>
+HWY_INLINE void DequantizeNibbles(DF df, const uint8_t* HWY_RESTRICT qs, float* HWY_RESTRICT yb, Value value) {
+  const hn::RebindToSigned<DF> di;
+  const hn::Rebind<uint8_t, decltype(di)> du8;
+  for (size_t j = 0; j < gguf::kQK / 2; j += hn::Lanes(df)) {
+    const auto q = hn::PromoteTo(di, hn::LoadU(du8, qs + j));
+    hn::StoreU(value(hn::And(q, hn::Set(di, 15))), df, yb + j);
+    hn::StoreU(value(hn::ShiftRight<4>(q)), df, yb + j + gguf::kQK / 2);
+  }
+}
+#endif
+
 /// f16 bits that are not Inf or NaN.
 HWY_INLINE bool F16Finite(uint16_t h) { return (h & 0x7C00) != 0x7C00; }
 
@@ -161,8 +196,6 @@ inline bool QuantizeQ4_0(const float* HWY_RESTRICT x, gguf::Q4_0* HWY_RESTRICT o
   return false;
 #else
   const hn::ScalableTag<float> df;
-  const hn::RebindToSigned<decltype(df)> di;
-  const hn::Rebind<uint8_t, decltype(di)> du8;
   const size_t L = hn::Lanes(df);
   auto nonfinite = hn::Zero(df);  // as in QuantizeQ8_0
   bool ok = true;
@@ -190,17 +223,7 @@ inline bool QuantizeQ4_0(const float* HWY_RESTRICT x, gguf::Q4_0* HWY_RESTRICT o
     }
     out[b].d = F32ToF16(d);
     ok &= F16Finite(out[b].d);
-    const auto vid = hn::Set(df, id);
-    const auto code = [&](size_t j) {  // min(15, trunc(x * id + 8.5)), unfused like the reference
-      const auto xv = hn::LoadU(df, xb + j);
-      nonfinite = hn::MulAdd(xv, hn::Zero(df), nonfinite);
-      const auto v = hn::Add(NoContract(hn::Mul(xv, vid)), hn::Set(df, 8.5f));  // in [0.5, 16.5]
-      return hn::Min(TruncateInRange(di, v), hn::Set(di, 15));
-    };
-    for (size_t j = 0; j < gguf::kQK / 2; j += L) {
-      const auto packed = hn::Or(code(j), hn::ShiftLeft<4>(code(j + gguf::kQK / 2)));
-      hn::StoreU(DemoteToBytes(du8, packed), du8, out[b].qs + j);
-    }
+    QuantizeNibbles(df, xb, 0.0f, id, 8.5f, out[b].qs, nonfinite);  // x * id + 8.5 in [0.5, 16.5]
   }
   return ok && hn::AllTrue(df, hn::IsFinite(nonfinite));
 #endif
@@ -212,16 +235,10 @@ inline void DequantizeQ4_0(const gguf::Q4_0* HWY_RESTRICT in, float* HWY_RESTRIC
 #else
   const hn::ScalableTag<float> df;
   const hn::RebindToSigned<decltype(df)> di;
-  const hn::Rebind<uint8_t, decltype(di)> du8;
-  const auto k15 = hn::Set(di, 15), k8 = hn::Set(di, 8);
   for (size_t b = 0; b < nb; ++b) {
     const auto d = hn::Set(df, F16ToF32(in[b].d));
-    float* yb = y + b * gguf::kQK;
-    for (size_t j = 0; j < gguf::kQK / 2; j += hn::Lanes(df)) {
-      const auto q = hn::PromoteTo(di, hn::LoadU(du8, in[b].qs + j));
-      hn::StoreU(hn::Mul(hn::ConvertTo(df, hn::Sub(hn::And(q, k15), k8)), d), df, yb + j);
-      hn::StoreU(hn::Mul(hn::ConvertTo(df, hn::Sub(hn::ShiftRight<4>(q), k8)), d), df, yb + j + gguf::kQK / 2);
-    }
+    DequantizeNibbles(df, in[b].qs, y + b * gguf::kQK,
+                      [&](auto q) { return hn::Mul(hn::ConvertTo(df, hn::Sub(q, hn::Set(di, 8))), d); });
   }
 #endif
 }
@@ -234,8 +251,6 @@ inline bool QuantizeQ4_1(const float* HWY_RESTRICT x, gguf::Q4_1* HWY_RESTRICT o
   return false;
 #else
   const hn::ScalableTag<float> df;
-  const hn::RebindToSigned<decltype(df)> di;
-  const hn::Rebind<uint8_t, decltype(di)> du8;
   const size_t L = hn::Lanes(df);
   auto nonfinite = hn::Zero(df);  // as in QuantizeQ8_0
   bool ok = true;
@@ -265,17 +280,7 @@ inline bool QuantizeQ4_1(const float* HWY_RESTRICT x, gguf::Q4_1* HWY_RESTRICT o
     out[b].d = F32ToF16(d);
     out[b].m = F32ToF16(min);
     ok &= F16Finite(out[b].d) && F16Finite(out[b].m);
-    const auto vid = hn::Set(df, id), vmin = hn::Set(df, min);
-    const auto code = [&](size_t j) {  // two roundings, then + 0.5 unfused, as the reference
-      const auto xv = hn::LoadU(df, xb + j);
-      nonfinite = hn::MulAdd(xv, hn::Zero(df), nonfinite);
-      const auto v = hn::Add(NoContract(hn::Mul(hn::Sub(xv, vmin), vid)), hn::Set(df, 0.5f));
-      return hn::Min(TruncateInRange(di, v), hn::Set(di, 15));
-    };
-    for (size_t j = 0; j < gguf::kQK / 2; j += L) {
-      const auto packed = hn::Or(code(j), hn::ShiftLeft<4>(code(j + gguf::kQK / 2)));
-      hn::StoreU(DemoteToBytes(du8, packed), du8, out[b].qs + j);
-    }
+    QuantizeNibbles(df, xb, min, id, 0.5f, out[b].qs, nonfinite);
   }
   return ok && hn::AllTrue(df, hn::IsFinite(nonfinite));
 #endif
@@ -286,17 +291,10 @@ inline void DequantizeQ4_1(const gguf::Q4_1* HWY_RESTRICT in, float* HWY_RESTRIC
   for (size_t b = 0; b < nb; ++b) gguf::Q4_1::dequantize(in[b], y + b * gguf::kQK);
 #else
   const hn::ScalableTag<float> df;
-  const hn::RebindToSigned<decltype(df)> di;
-  const hn::Rebind<uint8_t, decltype(di)> du8;
-  const auto k15 = hn::Set(di, 15);
   for (size_t b = 0; b < nb; ++b) {
     const auto d = hn::Set(df, F16ToF32(in[b].d)), m = hn::Set(df, F16ToF32(in[b].m));
-    float* yb = y + b * gguf::kQK;
-    for (size_t j = 0; j < gguf::kQK / 2; j += hn::Lanes(df)) {  // q * d + m, two roundings
-      const auto q = hn::PromoteTo(di, hn::LoadU(du8, in[b].qs + j));
-      hn::StoreU(hn::Add(NoContract(hn::Mul(hn::ConvertTo(df, hn::And(q, k15)), d)), m), df, yb + j);
-      hn::StoreU(hn::Add(NoContract(hn::Mul(hn::ConvertTo(df, hn::ShiftRight<4>(q)), d)), m), df, yb + j + gguf::kQK / 2);
-    }
+    DequantizeNibbles(df, in[b].qs, y + b * gguf::kQK,  // q * d + m, two roundings
+                      [&](auto q) { return hn::Add(NoContract(hn::Mul(hn::ConvertTo(df, q), d)), m); });
   }
 #endif
 }
