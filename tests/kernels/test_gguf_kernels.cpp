@@ -69,9 +69,20 @@ void check_codec(std::size_t nb, std::size_t period = 9, bool subnormal = true) 
   });
 }
 
+/// d * sum(q) of a Q8_1 block, exactly: what its f16 field s rounds.
+double exact_sum(const gguf::Q8_1& y) {
+  double sum = 0.0;
+  for (auto q : y.qs) sum += q;
+  return gguf::from_f16(y.d) * sum;
+}
+
 template <class X, class Y>
 void check_dot(std::size_t nb, bool hostile) {
-  const auto xf = tricky_row(nb, 11), yf = tricky_row(nb, 12);
+  const auto xf = tricky_row(nb, 11);
+  auto yf = tricky_row(nb, 12);
+  // Q8_1's s = d * sum(q) overflows f16 (to Inf, and m * s to NaN) beyond |x| ~ 500
+  if constexpr (requires { Y::s; })
+    for (float& v : yf) v = std::clamp(v, -400.0f, 400.0f);
   std::vector<X> x(nb);
   std::vector<Y> y(nb);
   for (std::size_t b = 0; b < nb; ++b) {
@@ -85,11 +96,13 @@ void check_dot(std::size_t nb, bool hostile) {
   }
   const float ref = gguf::vec_dot(x.data(), y.data(), nb);
   double bound = 0.0;
-  for (std::size_t b = 0; b < nb; ++b)
-    bound += std::fabs(gguf::block_dot(x[b], y[b]) * gguf::from_f16(x[b].d) * gguf::from_f16(y[b].d));
+  for (std::size_t b = 0; b < nb; ++b) {
+    bound += std::fabs(gguf::block_dot(x[b], y[b]) * X::scale(x[b]) * gguf::from_f16(y[b].d));
+    if constexpr (requires { x[b].m; }) bound += std::fabs(gguf::from_f16(x[b].m) * gguf::from_f16(y[b].s));
+  }
   for_each_target([&] {
     const float got = lb::kernels::vec_dot(x.data(), y.data(), nb);
-    INFO("ref " << ref << " simd " << got);
+    INFO(X::name << " nb " << nb << " hostile " << hostile << " ref " << ref << " simd " << got);
     REQUIRE(std::fabs(got - ref) <= 1e-6 * bound + 1e-30);
   });
 }
@@ -183,13 +196,52 @@ TEST_CASE("kernels: Q8_0, Q4_0 and Q4_1 quantize/dequantize are byte-identical t
   check_codec<gguf::Q8_0>(80, 40);  // a subnormal-sized block inside one of the 16-block groups
 }
 
-TEST_CASE("kernels: Q4_0 x Q8_0 and Q8_0 x Q8_0 dots match the reference", "[kernels][gguf]") {
-  for (std::size_t nb : {0u, 1u, 2u, 3u, 17u, 128u}) {
-    check_dot<gguf::Q4_0, gguf::Q8_0>(nb, false);
-    check_dot<gguf::Q8_0, gguf::Q8_0>(nb, false);
-    check_dot<gguf::Q4_0, gguf::Q8_0>(nb, true);
-    check_dot<gguf::Q8_0, gguf::Q8_0>(nb, true);
+TEST_CASE("kernels: the legacy dots (Q4_0 Q5_0 Q8_0 IQ4_NL MXFP4 x Q8_0, Q4_1 Q5_1 x Q8_1) match the reference",
+          "[kernels][gguf]") {
+  for (std::size_t nb : {0u, 1u, 2u, 3u, 5u, 17u, 128u}) {
+    for (bool hostile : {false, true}) {
+      check_dot<gguf::Q4_0, gguf::Q8_0>(nb, hostile);
+      check_dot<gguf::Q5_0, gguf::Q8_0>(nb, hostile);
+      check_dot<gguf::Q8_0, gguf::Q8_0>(nb, hostile);
+      check_dot<gguf::IQ4_NL, gguf::Q8_0>(nb, hostile);
+      check_dot<gguf::MXFP4, gguf::Q8_0>(nb, hostile);
+      check_dot<gguf::Q4_1, gguf::Q8_1>(nb, hostile);
+      check_dot<gguf::Q5_1, gguf::Q8_1>(nb, hostile);
+    }
   }
+}
+
+TEST_CASE("kernels: the reference legacy dots equal the exact sum of the dequantized products", "[kernels][gguf]") {
+  // block_term against a double-precision sum over both sides' dequantized values, so the
+  // anatomy (code, scale, the affine m * s) is checked independently of the SIMD kernels
+  const auto check = [](auto xtag, auto ytag) {
+    using X = decltype(xtag);
+    using Y = decltype(ytag);
+    const auto xf = tricky_row(8, 51), yf = tricky_row(8, 52);
+    for (std::size_t b = 0; b < 8; ++b) {
+      X x;
+      Y y;
+      X::quantize(xf.data() + 32 * b, x);
+      Y::quantize(yf.data() + 32 * b, y);
+      float xd[32];
+      X::dequantize(x, xd);
+      double exact = 0.0, mag = 0.0;
+      for (std::size_t j = 0; j < 32; ++j) {
+        const double yj = static_cast<double>(gguf::from_f16(y.d)) * y.qs[j];
+        exact += xd[j] * yj;
+        mag += std::fabs(xd[j] * yj);
+      }
+      if constexpr (requires { y.s; }) {  // s is d * sum(q) rounded to f16: the m * s term's own error
+        exact += gguf::from_f16(x.m) * (gguf::from_f16(y.s) - exact_sum(y));
+        mag += std::fabs(gguf::from_f16(x.m) * gguf::from_f16(y.s));
+      }
+      INFO(X::name << " block " << b);
+      REQUIRE(std::fabs(gguf::block_term(x, y) - exact) <= 1e-5 * mag + 1e-30);
+    }
+  };
+  check(gguf::Q4_0{}, gguf::Q8_0{}), check(gguf::Q5_0{}, gguf::Q8_0{}), check(gguf::Q8_0{}, gguf::Q8_0{});
+  check(gguf::IQ4_NL{}, gguf::Q8_0{}), check(gguf::MXFP4{}, gguf::Q8_0{});
+  check(gguf::Q4_1{}, gguf::Q8_1{}), check(gguf::Q5_1{}, gguf::Q8_1{});
 }
 
 TEST_CASE("kernels: BlockMatrix quantize/dequantize through the kernels equal the scheme's", "[kernels][gguf]") {

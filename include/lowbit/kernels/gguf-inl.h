@@ -10,6 +10,7 @@
 #define LOWBIT_KERNELS_GGUF_INL_H_
 #endif
 
+#include <array>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -300,18 +301,66 @@ inline void DequantizeQ4_1(const gguf::Q4_1* HWY_RESTRICT in, float* HWY_RESTRIC
 }
 
 #if HWY_TARGET != HWY_SCALAR
-/// The shared loop of the legacy dots: per block, the int32 lane sums of `codes(b, step)` (u8)
-/// times y's bytes, minus `bias` times y's bytes (undoing the code offset), scaled by dx * dy.
-template <class X, class Codes>
-LOWBIT_VNNI_ATTR HWY_INLINE float DotLegacy(const X* HWY_RESTRICT x, const gguf::Q8_0* HWY_RESTRICT y, size_t nb, uint8_t bias,
-                           Codes codes) {
+/// Block x's scale: f16 d, or MXFP4's E8M0 halved (its codes are twice the element).
+template <class X>
+HWY_INLINE float LegacyScale(const X& x) {
+  if constexpr (requires { x.e; }) return gguf::MXFP4::half_scale(x.e);
+  else return F16ToF32(x.d);
+}
+
+/// The codes of elements [k * N, k * N + N) of a split-half nibble block (element j low,
+/// j + 16 high), N = Lanes(du8) of 16 or 32, as unsigned bytes.
+template <class DU8>
+HWY_INLINE hn::Vec<DU8> Nibbles(DU8 du8, const uint8_t* HWY_RESTRICT qs, size_t k) {
+  if constexpr (hn::MaxLanes(du8) >= 32) {
+    const hn::Half<DU8> dh;
+    const auto q = hn::LoadU(dh, qs);
+    return hn::Combine(du8, hn::And(hn::ShiftRight<4>(q), hn::Set(dh, 0xF)), hn::And(q, hn::Set(dh, 0xF)));
+  } else {
+    const auto q = hn::LoadU(du8, qs);
+    return k == 0 ? hn::And(q, hn::Set(du8, 0xF)) : hn::ShiftRight<4>(q);
+  }
+}
+
+/// 16 in the lanes of elements [k * N, k * N + N) whose bit is set in Q5's 32-bit qh.
+template <class DU8>
+HWY_INLINE hn::Vec<DU8> HighBits(DU8 du8, const uint8_t* HWY_RESTRICT qh, size_t k) {
+  const hn::Repartition<uint32_t, DU8> du32;
+  alignas(16) static constexpr uint8_t kBit[16] = {1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128};
+  uint32_t h;
+  std::memcpy(&h, qh, 4);
+  // lane i reads byte (k * N + i) / 8 of qh (every 128-bit block holds all four)
+  const auto byte = hn::TableLookupBytes(hn::BitCast(du8, hn::Set(du32, h)),
+                                         hn::ShiftRight<3>(hn::Iota(du8, static_cast<uint8_t>(k * hn::Lanes(du8)))));
+  const auto bit = hn::LoadDup128(du8, kBit);
+  return hn::IfThenElseZero(hn::Eq(hn::And(byte, bit), bit), hn::Set(du8, 16));
+}
+
+/// A 16-entry byte table indexed by nibbles (each 128-bit block looks up its own copy).
+template <class DU8>
+HWY_INLINE hn::Vec<DU8> LookupNibbles(DU8 du8, const uint8_t* HWY_RESTRICT table, hn::Vec<DU8> nibbles) {
+  return hn::TableLookupBytes(hn::LoadDup128(du8, table), nibbles);
+}
+
+/// The shared loop of the legacy dots: per block, the int32 lane sums of `codes(du8, x, k)`
+/// (the codes plus kBias, as u8) times y's bytes, minus kBias times y's bytes, scaled by
+/// scale(x) * dy; plus m * s for the affine blocks (Q4_1/Q5_1 with Q8_1).
+template <uint8_t kBias, class X, class Y, class Codes>
+LOWBIT_VNNI_ATTR HWY_INLINE float DotLegacy(const X* HWY_RESTRICT x, const Y* HWY_RESTRICT y, size_t nb, Codes codes) {
   const hn::CappedTag<int32_t, 8> d32;
   const hn::Rebind<float, decltype(d32)> df;
   const hn::Repartition<uint8_t, decltype(d32)> du8;
   const hn::Repartition<int8_t, decltype(d32)> d8;
   constexpr size_t kSteps = gguf::kQK / hn::MaxLanes(du8);
-  const auto vbias = hn::Set(du8, bias);
+  constexpr bool kAffine = requires { x->m; };
+  // sum(codes * y) - kBias * sum(y), an int32 per lane
+  const auto dot = [](auto d, auto acc, auto q, auto yq) {
+    acc = DotBytes(d, acc, q, yq);
+    if constexpr (kBias == 0) return acc;
+    else return hn::Sub(acc, DotBytes(d, hn::Zero(d), hn::Set(hn::Repartition<uint8_t, decltype(d)>(), kBias), yq));
+  };
   auto acc0 = hn::Zero(df), acc1 = hn::Zero(df);
+  float mins = 0.0f;  // the affine blocks' m * s, in block order
   size_t b = 0;
 #if HWY_TARGET <= HWY_AVX3
   {  // two blocks per 512-bit vector: lanes 0..7 block b, 8..15 block b + 1
@@ -319,69 +368,89 @@ LOWBIT_VNNI_ATTR HWY_INLINE float DotLegacy(const X* HWY_RESTRICT x, const gguf:
     const hn::Rebind<float, decltype(dw32)> dwf;
     const hn::Repartition<uint8_t, decltype(dw32)> dwu8;
     const hn::Repartition<int8_t, decltype(dw32)> dw8;
-    const auto wbias = hn::Set(dwu8, bias);
     auto wacc0 = hn::Zero(dwf), wacc1 = hn::Zero(dwf);
     for (; b + 4 <= nb; b += 4) {
       for (size_t p = 0; p < 4; p += 2) {
         const auto yq = hn::Combine(dw8, hn::LoadU(d8, y[b + p + 1].qs), hn::LoadU(d8, y[b + p].qs));
         const auto q = hn::Combine(dwu8, codes(du8, x[b + p + 1], 0), codes(du8, x[b + p], 0));
-        const auto sum = hn::Sub(DotBytes(dw32, hn::Zero(dw32), q, yq), DotBytes(dw32, hn::Zero(dw32), wbias, yq));
-        const auto scale = hn::Combine(dwf, hn::Set(df, F16ToF32(x[b + p + 1].d) * F16ToF32(y[b + p + 1].d)),
-                                       hn::Set(df, F16ToF32(x[b + p].d) * F16ToF32(y[b + p].d)));
+        const auto sum = dot(dw32, hn::Zero(dw32), q, yq);
+        const auto scale = hn::Combine(dwf, hn::Set(df, LegacyScale(x[b + p + 1]) * F16ToF32(y[b + p + 1].d)),
+                                       hn::Set(df, LegacyScale(x[b + p]) * F16ToF32(y[b + p].d)));
         if (p == 0) wacc0 = hn::MulAdd(hn::ConvertTo(dwf, sum), scale, wacc0);
         else wacc1 = hn::MulAdd(hn::ConvertTo(dwf, sum), scale, wacc1);
       }
+      if constexpr (kAffine)
+        for (size_t p = 0; p < 4; ++p) mins += F16ToF32(x[b + p].m) * F16ToF32(y[b + p].s);
     }
     const auto w = hn::Add(wacc0, wacc1);
     acc0 = hn::Add(hn::LowerHalf(df, w), hn::UpperHalf(df, w));
   }
 #endif
   for (; b < nb; ++b) {
-    auto s = hn::Zero(d32), t = hn::Zero(d32);
-    for (size_t k = 0; k < kSteps; ++k) {
-      const auto yq = hn::LoadU(d8, y[b].qs + k * hn::MaxLanes(du8));
-      s = DotBytes(d32, s, codes(du8, x[b], k), yq);
-      t = DotBytes(d32, t, vbias, yq);
-    }
-    const auto scale = hn::Set(df, F16ToF32(x[b].d) * F16ToF32(y[b].d));
+    auto s = hn::Zero(d32);
+    for (size_t k = 0; k < kSteps; ++k) s = dot(d32, s, codes(du8, x[b], k), hn::LoadU(d8, y[b].qs + k * hn::MaxLanes(du8)));
+    const auto scale = hn::Set(df, LegacyScale(x[b]) * F16ToF32(y[b].d));
     // two accumulators: the FMA latency, not the throughput, would bound one
-    if (b & 1) acc1 = hn::MulAdd(hn::ConvertTo(df, hn::Sub(s, t)), scale, acc1);
-    else acc0 = hn::MulAdd(hn::ConvertTo(df, hn::Sub(s, t)), scale, acc0);
+    if (b & 1) acc1 = hn::MulAdd(hn::ConvertTo(df, s), scale, acc1);
+    else acc0 = hn::MulAdd(hn::ConvertTo(df, s), scale, acc0);
+    if constexpr (kAffine) mins += F16ToF32(x[b].m) * F16ToF32(y[b].s);
   }
-  return hn::GetLane(hn::SumOfLanes(df, hn::Add(acc0, acc1)));
+  return hn::GetLane(hn::SumOfLanes(df, hn::Add(acc0, acc1))) + mins;
 }
+
+/// The values (plus 128, as u8) of the non-linear 4-bit blocks' codes.
+template <class X>
+inline constexpr auto kBiasedValues = [] {
+  std::array<uint8_t, 16> t{};
+  for (size_t i = 0; i < 16; ++i) {
+    if constexpr (std::is_same_v<X, gguf::IQ4_NL>)
+      t[i] = static_cast<uint8_t>(static_cast<int>(codebooks::IQ4NLTable::values[i]) + 128);
+    else
+      t[i] = static_cast<uint8_t>(static_cast<int>(gguf::MXFP4::kValues[i]) + 128);
+  }
+  return t;
+}();
 #endif
 
-LOWBIT_VNNI_ATTR inline float DotQ4_0Q8_0(const gguf::Q4_0* HWY_RESTRICT x, const gguf::Q8_0* HWY_RESTRICT y, size_t nb) {
+/// The legacy dots, one kernel: X with its partner (Q4_0, Q5_0, Q8_0, IQ4_NL, MXFP4 x Q8_0;
+/// Q4_1, Q5_1 x Q8_1).
+template <class X>
+LOWBIT_VNNI_ATTR inline float DotLegacyBlocks(const X* HWY_RESTRICT x, const typename X::partner* HWY_RESTRICT y,
+                                              size_t nb) {
 #if HWY_TARGET == HWY_SCALAR
   return gguf::vec_dot(x, y, nb);
 #else
-  // The 32 codes of a block in element order: low nibbles are elements 0..15, high 16..31.
-  return DotLegacy(x, y, nb, 8, [](auto du8, const gguf::Q4_0& xb, size_t k) {
-    const auto m = hn::Set(du8, 0xF);
-    if constexpr (hn::MaxLanes(du8) >= 32) {
-      const hn::Half<decltype(du8)> dh;
-      const auto q = hn::LoadU(dh, xb.qs);
-      return hn::Combine(du8, hn::And(hn::ShiftRight<4>(q), hn::Set(dh, 0xF)), hn::And(q, hn::Set(dh, 0xF)));
-    } else {
-      const auto q = hn::LoadU(du8, xb.qs);
-      return k == 0 ? hn::And(q, m) : hn::ShiftRight<4>(q);
-    }
-  });
+  using gguf::Q4_0, gguf::Q4_1, gguf::Q5_0, gguf::Q5_1, gguf::Q8_0, gguf::IQ4_NL, gguf::MXFP4;
+  if constexpr (std::is_same_v<X, Q8_0>) {  // x + 128 as unsigned bytes (a sign-bit flip)
+    return DotLegacy<128>(x, y, nb, [](auto du8, const X& xb, size_t k) {
+      return hn::Xor(hn::LoadU(du8, reinterpret_cast<const uint8_t*>(xb.qs) + k * hn::MaxLanes(du8)), hn::Set(du8, 0x80));
+    });
+  } else if constexpr (std::is_same_v<X, Q4_0> || std::is_same_v<X, Q4_1>) {
+    return DotLegacy<std::is_same_v<X, Q4_0> ? 8 : 0>(
+        x, y, nb, [](auto du8, const X& xb, size_t k) { return Nibbles(du8, xb.qs, k); });
+  } else if constexpr (std::is_same_v<X, Q5_0> || std::is_same_v<X, Q5_1>) {
+    return DotLegacy<std::is_same_v<X, Q5_0> ? 16 : 0>(x, y, nb, [](auto du8, const X& xb, size_t k) {
+      return hn::Or(Nibbles(du8, xb.qs, k), HighBits(du8, xb.qh, k));
+    });
+  } else {
+    static_assert(std::is_same_v<X, IQ4_NL> || std::is_same_v<X, MXFP4>);
+    return DotLegacy<128>(x, y, nb, [](auto du8, const X& xb, size_t k) {
+      return LookupNibbles(du8, kBiasedValues<X>.data(), Nibbles(du8, xb.qs, k));
+    });
+  }
 #endif
 }
 
-LOWBIT_VNNI_ATTR inline float DotQ8_0Q8_0(const gguf::Q8_0* HWY_RESTRICT x, const gguf::Q8_0* HWY_RESTRICT y, size_t nb) {
-#if HWY_TARGET == HWY_SCALAR
-  return gguf::vec_dot(x, y, nb);
-#else
-  // x + 128 as unsigned bytes (a sign-bit flip), the 128 * sum(y) taken off again.
-  return DotLegacy(x, y, nb, 128, [](auto du8, const gguf::Q8_0& xb, size_t k) {
-    return hn::Xor(hn::LoadU(du8, reinterpret_cast<const uint8_t*>(xb.qs) + k * hn::MaxLanes(du8)),
-                   hn::Set(du8, 0x80));
-  });
-#endif
-}
+#define LOWBIT_LEGACY_DOT(T) \
+  LOWBIT_VNNI_ATTR inline float Dot##T(const gguf::T* x, const gguf::T::partner* y, size_t nb) { return DotLegacyBlocks(x, y, nb); }
+LOWBIT_LEGACY_DOT(Q4_0)
+LOWBIT_LEGACY_DOT(Q4_1)
+LOWBIT_LEGACY_DOT(Q5_0)
+LOWBIT_LEGACY_DOT(Q5_1)
+LOWBIT_LEGACY_DOT(Q8_0)
+LOWBIT_LEGACY_DOT(IQ4_NL)
+LOWBIT_LEGACY_DOT(MXFP4)
+#undef LOWBIT_LEGACY_DOT
 
 }  // namespace HWY_NAMESPACE
 LOWBIT_END_NAMESPACE

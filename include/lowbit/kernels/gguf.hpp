@@ -7,7 +7,7 @@
 // (with FMA), so it differs from the sequential reference by rounding only:
 // |vec_dot - gguf::vec_dot| <= 1e-6 * (the sum of |terms| over blocks), where a block's terms are
 // |d*dy| * sum_i |sc_i * (ucode_i - kOffset) * y_i|, plus |dmin*dy| * sum_j m_j * |bsums_j| for
-// the K-quants with mins, and |dx*dy * block_dot| for the legacy pairs (tested).
+// the K-quants with mins, and |dx*dy * block_dot| + |m*s| for the legacy pairs (tested).
 #pragma once
 
 #include <cstddef>
@@ -26,8 +26,13 @@ LOWBIT_EXPORT(QuantizeQ4_1);
 LOWBIT_EXPORT(DequantizeQ4_1);
 LOWBIT_EXPORT(DequantizeQ8_0);
 LOWBIT_EXPORT(DequantizeQ4_0);
-LOWBIT_EXPORT(DotQ4_0Q8_0);
-LOWBIT_EXPORT(DotQ8_0Q8_0);
+LOWBIT_EXPORT(DotQ4_0);
+LOWBIT_EXPORT(DotQ4_1);
+LOWBIT_EXPORT(DotQ5_0);
+LOWBIT_EXPORT(DotQ5_1);
+LOWBIT_EXPORT(DotQ8_0);
+LOWBIT_EXPORT(DotIQ4_NL);
+LOWBIT_EXPORT(DotMXFP4);
 #define LOWBIT_K_EXPORTS(T) \
   LOWBIT_EXPORT(Dot##T##Q8_K); \
   LOWBIT_EXPORT(Dequantize##T);
@@ -62,8 +67,7 @@ inline constexpr bool has_simd_dequantize =
     std::is_same_v<Block, gguf::Q8_0> || std::is_same_v<Block, gguf::Q4_0> || std::is_same_v<Block, gguf::Q4_1> ||
     detail::is_k_kernel_block<Block>;
 template <class Block>
-inline constexpr bool has_simd_dot =
-    std::is_same_v<Block, gguf::Q8_0> || std::is_same_v<Block, gguf::Q4_0> || detail::is_k_kernel_block<Block>;
+inline constexpr bool has_simd_dot = gguf::LegacyBlock<Block> || detail::is_k_kernel_block<Block>;
 
 /// Quantizes nb * Block::kElems finite floats into nb blocks (the caller validated x).
 template <BlockCodec Block>
@@ -95,16 +99,19 @@ void dequantize_row(const Block* in, float* y, std::size_t nb) noexcept {
     for (std::size_t b = 0; b < nb; ++b) Block::dequantize(in[b], y + b * Block::kElems);
 }
 
-/// The dot product of nb weight blocks with nb partner blocks (Q4_0 x Q8_0, Q8_0 x Q8_0, the
-/// K-quants and TQ2_0 x Q8_K, whose y.bsums must be the sums of y's codes, as Q8_K::quantize
+/// The dot product of nb weight blocks with nb partner blocks (Q4_0, Q5_0, Q8_0, IQ4_NL, MXFP4
+/// x Q8_0; Q4_1, Q5_1 x Q8_1; the K-quants and TQ2_0 x Q8_K, whose y.bsums must be the sums of y's codes, as Q8_K::quantize
 /// writes them).
 template <class X, class Y>
   requires requires(const X* x, const Y* y) { gguf::vec_dot(x, y, std::size_t{}); }
 float vec_dot(const X* x, const Y* y, std::size_t nb) noexcept {
-  if constexpr (std::is_same_v<X, gguf::Q4_0> && std::is_same_v<Y, gguf::Q8_0>)
-    return LOWBIT_DISPATCH(detail::DotQ4_0Q8_0)(x, y, nb);
-  else if constexpr (std::is_same_v<X, gguf::Q8_0> && std::is_same_v<Y, gguf::Q8_0>)
-    return LOWBIT_DISPATCH(detail::DotQ8_0Q8_0)(x, y, nb);
+  if constexpr (std::is_same_v<X, gguf::Q4_0>) return LOWBIT_DISPATCH(detail::DotQ4_0)(x, y, nb);
+  else if constexpr (std::is_same_v<X, gguf::Q4_1>) return LOWBIT_DISPATCH(detail::DotQ4_1)(x, y, nb);
+  else if constexpr (std::is_same_v<X, gguf::Q5_0>) return LOWBIT_DISPATCH(detail::DotQ5_0)(x, y, nb);
+  else if constexpr (std::is_same_v<X, gguf::Q5_1>) return LOWBIT_DISPATCH(detail::DotQ5_1)(x, y, nb);
+  else if constexpr (std::is_same_v<X, gguf::Q8_0>) return LOWBIT_DISPATCH(detail::DotQ8_0)(x, y, nb);
+  else if constexpr (std::is_same_v<X, gguf::IQ4_NL>) return LOWBIT_DISPATCH(detail::DotIQ4_NL)(x, y, nb);
+  else if constexpr (std::is_same_v<X, gguf::MXFP4>) return LOWBIT_DISPATCH(detail::DotMXFP4)(x, y, nb);
   else if constexpr (std::is_same_v<X, gguf::Q2_K>) return LOWBIT_DISPATCH(detail::DotQ2_KQ8_K)(x, y, nb);
   else if constexpr (std::is_same_v<X, gguf::Q3_K>) return LOWBIT_DISPATCH(detail::DotQ3_KQ8_K)(x, y, nb);
   else if constexpr (std::is_same_v<X, gguf::Q4_K>) return LOWBIT_DISPATCH(detail::DotQ4_KQ8_K)(x, y, nb);

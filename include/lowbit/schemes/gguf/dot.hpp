@@ -11,20 +11,26 @@
 
 #include "lowbit/schemes/gguf/k_quants.hpp"
 #include "lowbit/schemes/gguf/legacy.hpp"
+#include "lowbit/schemes/gguf/nonlinear.hpp"
 #include "lowbit/schemes/gguf/ternary.hpp"
 
 LOWBIT_BEGIN_NAMESPACE
 namespace gguf {
 
+/// A 32-element weight block through its anatomy: x_j = scale(x) * code(x, j) (+ m, the
+/// affine Q4_1/Q5_1), dotted with its partner Q8_0 or Q8_1.
+template <class X>
+concept LegacyBlock = X::kElems == kQK && requires(const X& x, std::size_t j) {
+  typename X::partner;
+  { X::code(x, j) } -> std::same_as<int>;
+  { X::scale(x) } -> std::same_as<float>;
+};
+
 /// The exact int32 dot of block x with partner block y (codes only, scales left out).
-inline std::int32_t block_dot(const Q4_0& x, const Q8_0& y) noexcept {
+template <LegacyBlock X>
+std::int32_t block_dot(const X& x, const typename X::partner& y) noexcept {
   std::int32_t s = 0;
-  for (std::size_t j = 0; j < kQK; ++j) s += Q4_0::code(x, j) * y.qs[j];
-  return s;
-}
-inline std::int32_t block_dot(const Q8_0& x, const Q8_0& y) noexcept {
-  std::int32_t s = 0;
-  for (std::size_t j = 0; j < kQK; ++j) s += x.qs[j] * y.qs[j];
+  for (std::size_t j = 0; j < kQK; ++j) s += X::code(x, j) * y.qs[j];
   return s;
 }
 
@@ -54,11 +60,15 @@ KSums block_sums(const X& x, const Q8_K& y) noexcept {
   return s;
 }
 
-/// One block's f32 term of the dot, as ggml's generic dots form it.
-template <class X, class Y>
-  requires requires(const X& x, const Y& y) { block_dot(x, y); }
-float block_term(const X& x, const Y& y) noexcept {
-  return static_cast<float>(block_dot(x, y)) * (from_f16(x.d) * from_f16(y.d));
+/// One block's f32 term of the dot, as ggml's generic dots form it: dx*dy*dot, plus m*s for
+/// the affine blocks (s = dy * sum(y), Q8_1's second field).
+template <LegacyBlock X>
+float block_term(const X& x, const typename X::partner& y) noexcept {
+  const float t = static_cast<float>(block_dot(x, y)) * (X::scale(x) * from_f16(y.d));
+  if constexpr (requires { x.m; })
+    return t + from_f16(x.m) * from_f16(y.s);
+  else
+    return t;
 }
 /// d*dy*dot - dmin*dy*min (ggml's Q2_K/Q4_K/Q5_K form; the others have no min).
 template <KBlock X>

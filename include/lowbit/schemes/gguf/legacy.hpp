@@ -50,6 +50,8 @@ struct Q8_0 {
     b.d = to_f16(d);
     for (std::size_t j = 0; j < kQK; ++j) b.qs[j] = x86_to_int8(std::round(x[j] * id));
   }
+  static int code(const Q8_0& b, std::size_t j) noexcept { return b.qs[j]; }
+  static float scale(const Q8_0& b) noexcept { return from_f16(b.d); }
   static void dequantize(const Q8_0& b, float* y) noexcept {
     const float d = from_f16(b.d);
     for (std::size_t j = 0; j < kQK; ++j) y[j] = static_cast<float>(b.qs[j]) * d;
@@ -134,6 +136,7 @@ struct Q4_0 {
   static int code(const Q4_0& b, std::size_t j) noexcept {
     return detail::nibble(b.qs, j) - 8;
   }
+  static float scale(const Q4_0& b) noexcept { return from_f16(b.d); }
   static void dequantize(const Q4_0& b, float* y) noexcept {
     const float d = from_f16(b.d);
     for (std::size_t j = 0; j < kQK; ++j) y[j] = static_cast<float>(code(b, j)) * d;
@@ -155,6 +158,7 @@ struct Q4_1 {
   static int code(const Q4_1& b, std::size_t j) noexcept {
     return detail::nibble(b.qs, j);
   }
+  static float scale(const Q4_1& b) noexcept { return from_f16(b.d); }
   static void dequantize(const Q4_1& b, float* y) noexcept {
     const float d = from_f16(b.d), m = from_f16(b.m);
     for (std::size_t j = 0; j < kQK; ++j) y[j] = static_cast<float>(code(b, j)) * d + m;
@@ -179,6 +183,7 @@ struct Q5_0 {
   static int code(const Q5_0& b, std::size_t j) noexcept {
     return (detail::nibble(b.qs, j) | (detail::high_bit(b.qh, j) << 4)) - 16;
   }
+  static float scale(const Q5_0& b) noexcept { return from_f16(b.d); }
   static void dequantize(const Q5_0& b, float* y) noexcept {
     const float d = from_f16(b.d);
     for (std::size_t j = 0; j < kQK; ++j) y[j] = static_cast<float>(code(b, j)) * d;
@@ -203,6 +208,7 @@ struct Q5_1 {
   static int code(const Q5_1& b, std::size_t j) noexcept {
     return detail::nibble(b.qs, j) | (detail::high_bit(b.qh, j) << 4);
   }
+  static float scale(const Q5_1& b) noexcept { return from_f16(b.d); }
   static void dequantize(const Q5_1& b, float* y) noexcept {
     const float d = from_f16(b.d), m = from_f16(b.m);
     for (std::size_t j = 0; j < kQK; ++j) y[j] = static_cast<float>(code(b, j)) * d + m;

@@ -56,6 +56,10 @@ struct IQ4_NL {
     b.d = to_f16(d);
     detail::pack_nibbles(L, b.qs);
   }
+  static int code(const IQ4_NL& b, std::size_t j) noexcept {
+    return codebooks::IQ4NLTable::values[static_cast<std::size_t>(detail::nibble(b.qs, j))];
+  }
+  static float scale(const IQ4_NL& b) noexcept { return from_f16(b.d); }
   static void dequantize(const IQ4_NL& b, float* y) noexcept {
     const float d = from_f16(b.d);
     for (std::size_t j = 0; j < kQK; ++j) {
@@ -100,6 +104,11 @@ struct MXFP4 {
     }
     detail::pack_nibbles(L, b.qs);
   }
+  /// Twice the element (kValues), so the scale is half_scale.
+  static int code(const MXFP4& b, std::size_t j) noexcept {
+    return static_cast<int>(kValues[detail::nibble(b.qs, j)]);
+  }
+  static float scale(const MXFP4& b) noexcept { return half_scale(b.e); }
   static void dequantize(const MXFP4& b, float* y) noexcept {
     const float d = half_scale(b.e);
     for (std::size_t j = 0; j < kQK; ++j) {
