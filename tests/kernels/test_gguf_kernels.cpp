@@ -181,19 +181,19 @@ TEST_CASE("kernels: the targets this machine runs", "[kernels]") {
   REQUIRE(!names.empty());
 }
 
-TEST_CASE("kernels: Q8_0, Q4_0 and Q4_1 quantize/dequantize are byte-identical to the reference", "[kernels][gguf]") {
-  for (std::size_t nb : {1u, 3u, 9u, 17u, 64u}) {
-    check_codec<gguf::Q8_0>(nb);
-    check_codec<gguf::Q4_0>(nb);
-    check_codec<gguf::Q4_1>(nb);
-  }
-  // runs of 16 ordinary blocks (the AVX-512 Q8_0 path takes 16 at once), special blocks between
-  for (std::size_t period : {0u, 9u, 40u}) {
-    check_codec<gguf::Q8_0>(80, period, false);
-    check_codec<gguf::Q4_0>(80, period, false);
-    check_codec<gguf::Q4_1>(80, period, false);
-  }
+TEST_CASE("kernels: the 32-element blocks' quantize/dequantize are byte-identical to the reference",
+          "[kernels][gguf]") {
+  const auto all = [](auto... args) {
+    check_codec<gguf::Q8_0>(args...), check_codec<gguf::Q8_1>(args...);
+    check_codec<gguf::Q4_0>(args...), check_codec<gguf::Q4_1>(args...);
+    check_codec<gguf::Q5_0>(args...), check_codec<gguf::Q5_1>(args...);
+    check_codec<gguf::IQ4_NL>(args...), check_codec<gguf::MXFP4>(args...);
+  };
+  for (std::size_t nb : {1u, 3u, 9u, 17u, 64u}) all(nb);
+  // runs of 16 ordinary blocks (the AVX-512 Q8 path takes 16 at once), special blocks between
+  for (std::size_t period : {0u, 9u, 40u}) all(80u, period, false);
   check_codec<gguf::Q8_0>(80, 40);  // a subnormal-sized block inside one of the 16-block groups
+  check_codec<gguf::Q8_1>(80, 40);
 }
 
 TEST_CASE("kernels: the legacy dots (Q4_0 Q5_0 Q8_0 IQ4_NL MXFP4 x Q8_0, Q4_1 Q5_1 x Q8_1) match the reference",

@@ -73,36 +73,94 @@ HWY_INLINE __m512 MaxAbs32x16(const float* HWY_RESTRICT x) {
 #endif
 
 #if HWY_TARGET != HWY_SCALAR
-/// qs = min(15, trunc((x - sub) * id + add)) of a 32-float block in ggml's split-half nibbles
-/// (element j low, j + 16 high), the product rounded on its own as in the reference;
-/// nonfinite collects x * 0 (NaN once any x is Inf or NaN).
+/// ggml's signed_absmax of a 32-float block: amax, and max the first element of that magnitude
+/// (0 for an all-zero block); found without a branch per vector (a mispredicted search loop
+/// measured half the speed from DRAM). False when there is none (a NaN): the caller's scalar path.
 template <class DF>
-HWY_INLINE void QuantizeNibbles(DF df, const float* HWY_RESTRICT xb, float sub, float id, float add,
-                                uint8_t* HWY_RESTRICT qs, hn::Vec<DF>& nonfinite) {
+HWY_INLINE bool SignedAbsMax32(DF df, const float* HWY_RESTRICT xb, float& amax, float& max) {
+  const size_t L = hn::Lanes(df);
+  amax = MaxAbs32(df, xb);
+  uint32_t hits = 0;
+  for (size_t j = 0; j < gguf::kQK; j += L) {
+    uint8_t bits[8] = {};
+    hn::StoreMaskBits(df, hn::Eq(hn::Abs(hn::LoadU(df, xb + j)), hn::Set(df, amax)), bits);
+    uint64_t m;
+    std::memcpy(&m, bits, sizeof(m));
+    hits |= static_cast<uint32_t>(m << j);
+  }
+  max = hits != 0 && amax != 0.0f ? xb[std::countr_zero(hits)] : 0.0f;
+  return amax == 0.0f || hits != 0;
+}
+
+/// Block x's scale: f16 d, or MXFP4's E8M0 halved (its codes are twice the element).
+template <class X>
+HWY_INLINE float LegacyScale(const X& x) {
+  if constexpr (requires { x.e; }) return gguf::MXFP4::half_scale(x.e);
+  else return F16ToF32(x.d);
+}
+
+/// Packs 32 codes (code(j): the int32 codes of elements j, j + 1, ...) in ggml's split-half
+/// nibbles (element j low, j + 16 high), and for kBits = 5 their 5th bits as the u32 qh.
+template <int kBits, class DF, class Code>
+HWY_INLINE void PackCodes(DF df, Code code, uint8_t* HWY_RESTRICT qs, uint8_t* HWY_RESTRICT qh) {
   const hn::RebindToSigned<DF> di;
   const hn::Rebind<uint8_t, decltype(di)> du8;
+  const size_t L = hn::Lanes(df);
+  uint32_t h = 0;
+  const auto high = [&](hn::Vec<decltype(di)> c, size_t j) {
+    uint8_t bits[8] = {};
+    hn::StoreMaskBits(di, hn::Ne(hn::And(c, hn::Set(di, 16)), hn::Zero(di)), bits);
+    uint64_t m;
+    std::memcpy(&m, bits, sizeof(m));
+    h |= static_cast<uint32_t>(m << j);
+  };
+  for (size_t j = 0; j < gguf::kQK / 2; j += L) {
+    auto lo = code(j), hi = code(j + gguf::kQK / 2);
+    if constexpr (kBits == 5) {
+      high(lo, j), high(hi, j + gguf::kQK / 2);
+      lo = hn::And(lo, hn::Set(di, 15)), hi = hn::And(hi, hn::Set(di, 15));
+    }
+    hn::StoreU(DemoteToBytes(du8, hn::Or(lo, hn::ShiftLeft<4>(hi))), du8, qs + j);
+  }
+  if constexpr (kBits == 5) std::memcpy(qh, &h, 4);
+}
+
+/// Q4/Q5 codes min(2^kBits - 1, trunc((x - sub) * id + add)) of a 32-float block, the product
+/// rounded on its own as in the reference; nonfinite collects x * 0 (NaN once any x is Inf or NaN).
+template <int kBits, class DF>
+HWY_INLINE void QuantizeNibbles(DF df, const float* HWY_RESTRICT xb, float sub, float id, float add,
+                                uint8_t* HWY_RESTRICT qs, uint8_t* HWY_RESTRICT qh, hn::Vec<DF>& nonfinite) {
+  const hn::RebindToSigned<DF> di;
   const auto vsub = hn::Set(df, sub), vid = hn::Set(df, id), vadd = hn::Set(df, add);
-  const auto code = [&](size_t j) {
+  PackCodes<kBits>(df, [&](size_t j) {
     const auto xv = hn::LoadU(df, xb + j);
     nonfinite = hn::MulAdd(xv, hn::Zero(df), nonfinite);
     const auto v = hn::Add(NoContract(hn::Mul(hn::Sub(xv, vsub), vid)), vadd);  // x - 0 is x, signs included
-    return hn::Min(TruncateInRange(di, v), hn::Set(di, 15));
-  };
-  for (size_t j = 0; j < gguf::kQK / 2; j += hn::Lanes(df)) {
-    const auto packed = hn::Or(code(j), hn::ShiftLeft<4>(code(j + gguf::kQK / 2)));
-    hn::StoreU(DemoteToBytes(du8, packed), du8, qs + j);
-  }
+    return hn::Min(TruncateInRange(di, v), hn::Set(di, (1 << kBits) - 1));
+  }, qs, qh);
 }
 
-/// yb[j] = value(the nibble of element j as int32 lanes) for a block's split-half nibbles.
-template <class DF, class Value>
-HWY_INLINE void DequantizeNibbles(DF df, const uint8_t* HWY_RESTRICT qs, float* HWY_RESTRICT yb, Value value) {
+/// yb[j] = value(the code of element j as int32 lanes) of a block's split-half nibbles, with
+/// bit 4 from qh when kBits = 5.
+template <int kBits, class DF, class Value>
+HWY_INLINE void DequantizeNibbles(DF df, const uint8_t* HWY_RESTRICT qs, const uint8_t* HWY_RESTRICT qh,
+                                  float* HWY_RESTRICT yb, Value value) {
   const hn::RebindToSigned<DF> di;
   const hn::Rebind<uint8_t, decltype(di)> du8;
+  uint32_t h = 0;
+  if constexpr (kBits == 5) std::memcpy(&h, qh, 4);
+  const auto with_high = [&](hn::Vec<decltype(di)> q, size_t j) {
+    if constexpr (kBits == 5) {
+      const auto bit = hn::Shr(hn::Set(di, static_cast<int32_t>(h)), hn::Iota(di, static_cast<int32_t>(j)));
+      return hn::Or(q, hn::ShiftLeft<4>(hn::And(bit, hn::Set(di, 1))));
+    } else {
+      return q;
+    }
+  };
   for (size_t j = 0; j < gguf::kQK / 2; j += hn::Lanes(df)) {
     const auto q = hn::PromoteTo(di, hn::LoadU(du8, qs + j));
-    hn::StoreU(value(hn::And(q, hn::Set(di, 15))), df, yb + j);
-    hn::StoreU(value(hn::ShiftRight<4>(q)), df, yb + j + gguf::kQK / 2);
+    hn::StoreU(value(with_high(hn::And(q, hn::Set(di, 15)), j)), df, yb + j);
+    hn::StoreU(value(with_high(hn::ShiftRight<4>(q), j + gguf::kQK / 2)), df, yb + j + gguf::kQK / 2);
   }
 }
 #endif
@@ -110,24 +168,36 @@ HWY_INLINE void DequantizeNibbles(DF df, const uint8_t* HWY_RESTRICT qs, float* 
 /// f16 bits that are not Inf or NaN.
 HWY_INLINE bool F16Finite(uint16_t h) { return (h & 0x7C00) != 0x7C00; }
 
-/// The quantize kernels return whether x was finite and every block's f16 scale too (false
-/// may be conservative; the caller then checks precisely). Any f32 input is defined behaviour.
-inline bool QuantizeQ8_0(const float* HWY_RESTRICT x, gguf::Q8_0* HWY_RESTRICT out, size_t nb) {
+/// The quantize kernels that return bool say whether x was finite and every block's f16 scales
+/// too (false may be conservative; the caller then checks precisely). Any f32 input is defined
+/// behaviour.
+///
+/// Q8_0 and Q8_1: d = amax / 127, q = round(x / d) half away from zero; Q8_1's s = d * sum(q).
+template <class Block>
+inline bool QuantizeQ8(const float* HWY_RESTRICT x, Block* HWY_RESTRICT out, size_t nb) {
 #if HWY_TARGET == HWY_SCALAR
-  for (size_t b = 0; b < nb; ++b) gguf::Q8_0::quantize(x + b * gguf::kQK, out[b]);
+  for (size_t b = 0; b < nb; ++b) Block::quantize(x + b * gguf::kQK, out[b]);
   return false;
 #else
   const hn::ScalableTag<float> df;
   const hn::RebindToSigned<decltype(df)> di;
   const hn::Rebind<int8_t, decltype(di)> d8;
+  constexpr bool kSum = requires { out->s; };
   auto nonfinite = hn::Zero(df);  // v * 0 summed: NaN once any v is Inf or NaN
   bool ok = true;
-  const auto codes = [&](const float* HWY_RESTRICT xb, float id, gguf::Q8_0& o) {
+  const auto codes = [&](const float* HWY_RESTRICT xb, float d, float id, Block& o) {
     const auto vid = hn::Set(df, id);
+    auto sum = hn::Zero(di);
     for (size_t j = 0; j < gguf::kQK; j += hn::Lanes(df)) {
       const auto v = hn::LoadU(df, xb + j);
       nonfinite = hn::MulAdd(v, hn::Zero(df), nonfinite);
-      hn::StoreU(DemoteToBytes(d8, RoundHalfAwayToInt(df, hn::Mul(v, vid))), d8, o.qs + j);
+      const auto q = RoundHalfAwayToInt(df, hn::Mul(v, vid));
+      if constexpr (kSum) sum = hn::Add(sum, q);
+      hn::StoreU(DemoteToBytes(d8, q), d8, o.qs + j);
+    }
+    if constexpr (kSum) {
+      o.s = F32ToF16(static_cast<float>(hn::GetLane(hn::SumOfLanes(di, sum))) * d);
+      ok &= F16Finite(o.s);
     }
   };
   const auto one = [&](size_t b) {
@@ -135,13 +205,13 @@ inline bool QuantizeQ8_0(const float* HWY_RESTRICT x, gguf::Q8_0* HWY_RESTRICT o
     const float d = MaxAbs32(df, xb) / 127;
     const float id = d != 0.0f ? 1.0f / d : 0.0f;
     if (!std::isfinite(id)) {  // a subnormal-sized block (or NaN): the reference's x86 quirks, scalar
-      gguf::Q8_0::quantize(xb, out[b]);
+      Block::quantize(xb, out[b]);
       ok = false;
       return;
     }
     out[b].d = F32ToF16(d);
     ok &= F16Finite(out[b].d);
-    codes(xb, id, out[b]);
+    codes(xb, d, id, out[b]);
   };
   size_t b = 0;
 #if HWY_TARGET <= HWY_AVX3
@@ -158,14 +228,15 @@ inline bool QuantizeQ8_0(const float* HWY_RESTRICT x, gguf::Q8_0* HWY_RESTRICT o
       for (size_t k = 0; k < 16; ++k) one(b + k);
       continue;
     }
-    alignas(64) float ids[16];
+    alignas(64) float ids[16], ds[16];
     alignas(32) uint16_t d16[16];
     hn::Store(id, df, ids);
+    hn::Store(d, df, ds);
     _mm256_store_si256(reinterpret_cast<__m256i*>(d16), _mm512_cvtps_ph(d.raw, _MM_FROUND_TO_NEAREST_INT));
     for (size_t k = 0; k < 16; ++k) {
       out[b + k].d = d16[k];
       ok &= F16Finite(d16[k]);
-      codes(xb + gguf::kQK * k, ids[k], out[b + k]);
+      codes(xb + gguf::kQK * k, ds[k], ids[k], out[b + k]);
     }
   }
 #endif
@@ -174,9 +245,10 @@ inline bool QuantizeQ8_0(const float* HWY_RESTRICT x, gguf::Q8_0* HWY_RESTRICT o
 #endif
 }
 
-inline void DequantizeQ8_0(const gguf::Q8_0* HWY_RESTRICT in, float* HWY_RESTRICT y, size_t nb) {
+template <class Block>
+inline void DequantizeQ8(const Block* HWY_RESTRICT in, float* HWY_RESTRICT y, size_t nb) {
 #if HWY_TARGET == HWY_SCALAR
-  for (size_t b = 0; b < nb; ++b) gguf::Q8_0::dequantize(in[b], y + b * gguf::kQK);
+  for (size_t b = 0; b < nb; ++b) Block::dequantize(in[b], y + b * gguf::kQK);
 #else
   const hn::ScalableTag<float> df;
   const hn::RebindToSigned<decltype(df)> di;
@@ -191,69 +263,51 @@ inline void DequantizeQ8_0(const gguf::Q8_0* HWY_RESTRICT in, float* HWY_RESTRIC
 #endif
 }
 
-inline bool QuantizeQ4_0(const float* HWY_RESTRICT x, gguf::Q4_0* HWY_RESTRICT out, size_t nb) {
+/// Q4_0 and Q5_0 (SymmetricLegacy<kBits>): d = max / -2^(kBits-1) with max the signed
+/// extreme, q = min(2^kBits - 1, trunc(x / d + 2^(kBits-1) + 0.5)).
+template <class Block, int kBits>
+inline bool QuantizeSymmetric(const float* HWY_RESTRICT x, Block* HWY_RESTRICT out, size_t nb) {
 #if HWY_TARGET == HWY_SCALAR
-  for (size_t b = 0; b < nb; ++b) gguf::Q4_0::quantize(x + b * gguf::kQK, out[b]);
+  for (size_t b = 0; b < nb; ++b) Block::quantize(x + b * gguf::kQK, out[b]);
   return false;
 #else
   const hn::ScalableTag<float> df;
-  const size_t L = hn::Lanes(df);
-  auto nonfinite = hn::Zero(df);  // as in QuantizeQ8_0
+  constexpr float kOffset = 1 << (kBits - 1);
+  auto nonfinite = hn::Zero(df);  // as in QuantizeQ8
   bool ok = true;
   for (size_t b = 0; b < nb; ++b) {
     const float* xb = x + b * gguf::kQK;
-    const float amax = MaxAbs32(df, xb);
-    // signed_absmax: the first element of largest magnitude, found without a branch per
-    // vector (a mispredicted search loop measured half the speed from DRAM)
-    uint32_t hits = 0;
-    for (size_t j = 0; j < gguf::kQK; j += L) {
-      uint8_t bits[8] = {};
-      hn::StoreMaskBits(df, hn::Eq(hn::Abs(hn::LoadU(df, xb + j)), hn::Set(df, amax)), bits);
-      uint64_t m;
-      std::memcpy(&m, bits, sizeof(m));
-      hits |= static_cast<uint32_t>(m << j);
-    }
-    const bool found = amax == 0.0f || hits != 0;  // not found: a NaN
-    const float max = hits != 0 && amax != 0.0f ? xb[std::countr_zero(hits)] : 0.0f;
-    const float d = max / -8.0f;
+    float amax, max;
+    const bool found = SignedAbsMax32(df, xb, amax, max);
+    const float d = max / -kOffset;
     const float id = d != 0.0f ? 1.0f / d : 0.0f;
     if (!found || !std::isfinite(id)) {  // subnormal-sized (or NaN): the reference, scalar
-      gguf::Q4_0::quantize(xb, out[b]);
+      Block::quantize(xb, out[b]);
       ok = false;
       continue;
     }
     out[b].d = F32ToF16(d);
     ok &= F16Finite(out[b].d);
-    QuantizeNibbles(df, xb, 0.0f, id, 8.5f, out[b].qs, nonfinite);  // x * id + 8.5 in [0.5, 16.5]
+    uint8_t* qh = nullptr;
+    if constexpr (kBits == 5) qh = out[b].qh;
+    QuantizeNibbles<kBits>(df, xb, 0.0f, id, kOffset + 0.5f, out[b].qs, qh, nonfinite);  // in [0.5, 2^kBits + 0.5]
   }
   return ok && hn::AllTrue(df, hn::IsFinite(nonfinite));
 #endif
 }
 
-inline void DequantizeQ4_0(const gguf::Q4_0* HWY_RESTRICT in, float* HWY_RESTRICT y, size_t nb) {
+/// Q4_1 and Q5_1 (AffineLegacy<kBits>): min and max by the reference's first-wins comparisons
+/// (so a zero extreme keeps its sign), d = (max - min) / (2^kBits - 1),
+/// q = trunc((x - min) * id + 0.5) (at most 2^kBits - 1 for any block that reaches it).
+template <class Block, int kBits>
+inline bool QuantizeAffine(const float* HWY_RESTRICT x, Block* HWY_RESTRICT out, size_t nb) {
 #if HWY_TARGET == HWY_SCALAR
-  for (size_t b = 0; b < nb; ++b) gguf::Q4_0::dequantize(in[b], y + b * gguf::kQK);
-#else
-  const hn::ScalableTag<float> df;
-  const hn::RebindToSigned<decltype(df)> di;
-  for (size_t b = 0; b < nb; ++b) {
-    const auto d = hn::Set(df, F16ToF32(in[b].d));
-    DequantizeNibbles(df, in[b].qs, y + b * gguf::kQK,
-                      [&](auto q) { return hn::Mul(hn::ConvertTo(df, hn::Sub(q, hn::Set(di, 8))), d); });
-  }
-#endif
-}
-
-/// Q4_1 (AffineLegacy<4>): min and max by the reference's first-wins comparisons (so a zero
-/// extreme keeps its sign), d = (max - min) / 15, q = min(15, trunc((x - min) * id + 0.5)).
-inline bool QuantizeQ4_1(const float* HWY_RESTRICT x, gguf::Q4_1* HWY_RESTRICT out, size_t nb) {
-#if HWY_TARGET == HWY_SCALAR
-  for (size_t b = 0; b < nb; ++b) gguf::Q4_1::quantize(x + b * gguf::kQK, out[b]);
+  for (size_t b = 0; b < nb; ++b) Block::quantize(x + b * gguf::kQK, out[b]);
   return false;
 #else
   const hn::ScalableTag<float> df;
   const size_t L = hn::Lanes(df);
-  auto nonfinite = hn::Zero(df);  // as in QuantizeQ8_0
+  auto nonfinite = hn::Zero(df);  // as in QuantizeQ8
   bool ok = true;
   // The first element equal to v: a zero extreme's sign is the first zero's, as in min_max.
   const auto first_equal = [&](const float* xb, float v) {
@@ -271,43 +325,141 @@ inline bool QuantizeQ4_1(const float* HWY_RESTRICT x, gguf::Q4_1* HWY_RESTRICT o
     float min = hn::GetLane(hn::MinOfLanes(df, lo)), max = hn::GetLane(hn::MaxOfLanes(df, hi));
     if (min == 0.0f) min = first_equal(xb, 0.0f);
     if (max == 0.0f) max = first_equal(xb, 0.0f);
-    const float d = (max - min) / 15.0f;
+    const float d = (max - min) / static_cast<float>((1 << kBits) - 1);
     const float id = d != 0.0f ? 1.0f / d : 0.0f;
     if (!std::isfinite(id) || !std::isfinite(d)) {  // subnormal-sized, overflowing (or NaN): the reference
-      gguf::Q4_1::quantize(xb, out[b]);
+      Block::quantize(xb, out[b]);
       ok = false;
       continue;
     }
     out[b].d = F32ToF16(d);
     out[b].m = F32ToF16(min);
     ok &= F16Finite(out[b].d) && F16Finite(out[b].m);
-    QuantizeNibbles(df, xb, min, id, 0.5f, out[b].qs, nonfinite);
+    uint8_t* qh = nullptr;
+    if constexpr (kBits == 5) qh = out[b].qh;
+    QuantizeNibbles<kBits>(df, xb, min, id, 0.5f, out[b].qs, qh, nonfinite);
   }
   return ok && hn::AllTrue(df, hn::IsFinite(nonfinite));
 #endif
 }
 
-inline void DequantizeQ4_1(const gguf::Q4_1* HWY_RESTRICT in, float* HWY_RESTRICT y, size_t nb) {
+/// IQ4_NL (quantize_row_iq4_nl_ref): codes by the nearest table entry of x / d0 (d0 = max /
+/// -127; ties to the upper entry, by the same f32 differences as best_index_iq4nl), then
+/// d = sum(w v x) / sum(w v^2), w = x^2, summed in element order as the reference sums.
+inline void QuantizeIQ4_NLBlocks(const float* HWY_RESTRICT x, gguf::IQ4_NL* HWY_RESTRICT out, size_t nb) {
 #if HWY_TARGET == HWY_SCALAR
-  for (size_t b = 0; b < nb; ++b) gguf::Q4_1::dequantize(in[b], y + b * gguf::kQK);
+  for (size_t b = 0; b < nb; ++b) gguf::IQ4_NL::quantize(x + b * gguf::kQK, out[b]);
 #else
   const hn::ScalableTag<float> df;
+  const hn::RebindToSigned<decltype(df)> di;
+  constexpr auto& kV = codebooks::IQ4NLTable::values;
+  alignas(64) float qx[gguf::kQK], q2[gguf::kQK];
   for (size_t b = 0; b < nb; ++b) {
-    const auto d = hn::Set(df, F16ToF32(in[b].d)), m = hn::Set(df, F16ToF32(in[b].m));
-    DequantizeNibbles(df, in[b].qs, y + b * gguf::kQK,  // q * d + m, two roundings
-                      [&](auto q) { return hn::Add(NoContract(hn::Mul(hn::ConvertTo(df, q), d)), m); });
+    const float* xb = x + b * gguf::kQK;
+    float amax, max;
+    if (!SignedAbsMax32(df, xb, amax, max)) {
+      gguf::IQ4_NL::quantize(xb, out[b]);
+      continue;
+    }
+    if (amax < gguf::kGroupMaxEps) {  // d = 0, every code 0
+      out[b] = gguf::IQ4_NL{};
+      continue;
+    }
+    const auto id = hn::Set(df, 1 / (max / kV[0]));
+    PackCodes<4>(df, [&](size_t j) {
+      const auto xv = hn::LoadU(df, xb + j);
+      const auto t = hn::Mul(id, xv);
+      auto ml = hn::Zero(di);  // the last entry <= t, in [0, 14]
+      for (size_t i = 1; i < 15; ++i)
+        ml = hn::Sub(ml, hn::VecFromMask(di, hn::RebindMask(di, hn::Le(hn::Set(df, kV[i]), t))));
+      const auto mu = hn::Add(ml, hn::Set(di, 1));
+      const auto below = hn::RebindMask(di, hn::Lt(hn::Sub(t, Lookup16(df, kV.data(), ml)),
+                                                   hn::Sub(Lookup16(df, kV.data(), mu), t)));
+      auto l = hn::IfThenElse(below, ml, mu);
+      l = hn::IfThenElseZero(hn::RebindMask(di, hn::Gt(t, hn::Set(df, kV[0]))), l);
+      l = hn::IfThenElse(hn::RebindMask(di, hn::Ge(t, hn::Set(df, kV[15]))), hn::Set(di, 15), l);
+      const auto q = Lookup16(df, kV.data(), l);
+      const auto wq = hn::Mul(hn::Mul(xv, xv), q);
+      hn::Store(hn::Mul(wq, xv), df, qx + j);
+      hn::Store(hn::Mul(wq, q), df, q2 + j);
+      return l;
+    }, out[b].qs, nullptr);
+    float sumqx = 0.0f, sumq2 = 0.0f;
+    for (size_t j = 0; j < gguf::kQK; ++j) sumqx += qx[j], sumq2 += q2[j];
+    out[b].d = F32ToF16(sumqx / sumq2);
+  }
+#endif
+}
+
+/// MXFP4 (ggml's rule): the shared exponent from amax, then each element's argmin over the 16
+/// values |kValues[i] * d - x| (the first minimum wins).
+inline void QuantizeMXFP4Blocks(const float* HWY_RESTRICT x, gguf::MXFP4* HWY_RESTRICT out, size_t nb) {
+#if HWY_TARGET == HWY_SCALAR
+  for (size_t b = 0; b < nb; ++b) gguf::MXFP4::quantize(x + b * gguf::kQK, out[b]);
+#else
+  const hn::ScalableTag<float> df;
+  const hn::RebindToSigned<decltype(df)> di;
+  for (size_t b = 0; b < nb; ++b) {
+    const float* xb = x + b * gguf::kQK;
+    out[b].e = gguf::MXFP4::shared_exponent(MaxAbs32(df, xb));
+    const float d = gguf::MXFP4::half_scale(out[b].e);
+    float v[16];
+    for (size_t i = 0; i < 16; ++i) v[i] = gguf::MXFP4::kValues[i] * d;
+    PackCodes<4>(df, [&](size_t j) {
+      const auto xv = hn::LoadU(df, xb + j);
+      auto best = hn::Zero(di);
+      auto best_err = hn::Abs(hn::Sub(hn::Set(df, v[0]), xv));
+      for (int i = 1; i < 16; ++i) {
+        const auto err = hn::Abs(hn::Sub(hn::Set(df, v[i]), xv));
+        const auto lt = hn::Lt(err, best_err);
+        best = hn::IfThenElse(hn::RebindMask(di, lt), hn::Set(di, i), best);
+        best_err = hn::IfThenElse(lt, err, best_err);
+      }
+      return best;
+    }, out[b].qs, nullptr);
+  }
+#endif
+}
+
+/// Dequantize of the nibble blocks, bit-identical: Q4_0, Q5_0 (q - offset) * d; Q4_1, Q5_1
+/// q * d + m (two roundings); IQ4_NL, MXFP4 their values times the scale.
+template <class Block>
+inline void DequantizeLegacy(const Block* HWY_RESTRICT in, float* HWY_RESTRICT y, size_t nb) {
+#if HWY_TARGET == HWY_SCALAR
+  for (size_t b = 0; b < nb; ++b) Block::dequantize(in[b], y + b * gguf::kQK);
+#else
+  using gguf::Q4_0, gguf::Q4_1, gguf::Q5_0, gguf::Q5_1, gguf::IQ4_NL, gguf::MXFP4;
+  const hn::ScalableTag<float> df;
+  const hn::RebindToSigned<decltype(df)> di;
+  constexpr int kBits = std::is_same_v<Block, Q5_0> || std::is_same_v<Block, Q5_1> ? 5 : 4;
+  alignas(64) float table[16];
+  if constexpr (std::is_same_v<Block, IQ4_NL>)
+    for (size_t i = 0; i < 16; ++i) table[i] = codebooks::IQ4NLTable::values[i];
+  else if constexpr (std::is_same_v<Block, MXFP4>)
+    for (size_t i = 0; i < 16; ++i) table[i] = MXFP4::kValues[i];
+  for (size_t b = 0; b < nb; ++b) {
+    const uint8_t* qh = nullptr;
+    if constexpr (kBits == 5) qh = in[b].qh;
+    float* yb = y + b * gguf::kQK;
+    if constexpr (std::is_same_v<Block, Q4_0> || std::is_same_v<Block, Q5_0>) {
+      const auto d = hn::Set(df, F16ToF32(in[b].d));
+      DequantizeNibbles<kBits>(df, in[b].qs, qh, yb, [&](auto q) {
+        return hn::Mul(hn::ConvertTo(df, hn::Sub(q, hn::Set(di, 1 << (kBits - 1)))), d);
+      });
+    } else if constexpr (std::is_same_v<Block, Q4_1> || std::is_same_v<Block, Q5_1>) {
+      const auto d = hn::Set(df, F16ToF32(in[b].d)), m = hn::Set(df, F16ToF32(in[b].m));
+      DequantizeNibbles<kBits>(df, in[b].qs, qh, yb, [&](auto q) {
+        return hn::Add(NoContract(hn::Mul(hn::ConvertTo(df, q), d)), m);
+      });
+    } else {
+      const auto d = hn::Set(df, LegacyScale(in[b]));
+      DequantizeNibbles<4>(df, in[b].qs, qh, yb, [&](auto q) { return hn::Mul(Lookup16(df, table, q), d); });
+    }
   }
 #endif
 }
 
 #if HWY_TARGET != HWY_SCALAR
-/// Block x's scale: f16 d, or MXFP4's E8M0 halved (its codes are twice the element).
-template <class X>
-HWY_INLINE float LegacyScale(const X& x) {
-  if constexpr (requires { x.e; }) return gguf::MXFP4::half_scale(x.e);
-  else return F16ToF32(x.d);
-}
-
 /// The codes of elements [k * N, k * N + N) of a split-half nibble block (element j low,
 /// j + 16 high), N = Lanes(du8) of 16 or 32, as unsigned bytes.
 template <class DU8>
@@ -440,6 +592,20 @@ LOWBIT_VNNI_ATTR inline float DotLegacyBlocks(const X* HWY_RESTRICT x, const typ
   }
 #endif
 }
+
+// The exported entry points (Highway exports plain functions).
+#define LOWBIT_LEGACY_CODEC(T, QUANTIZE, DEQUANTIZE)                                                            \
+  inline auto Quantize##T(const float* x, gguf::T* out, size_t nb) { return QUANTIZE(x, out, nb); }      \
+  inline void Dequantize##T(const gguf::T* in, float* y, size_t nb) { DEQUANTIZE(in, y, nb); }
+LOWBIT_LEGACY_CODEC(Q8_0, QuantizeQ8, DequantizeQ8)
+LOWBIT_LEGACY_CODEC(Q8_1, QuantizeQ8, DequantizeQ8)
+LOWBIT_LEGACY_CODEC(Q4_0, (QuantizeSymmetric<gguf::Q4_0, 4>), DequantizeLegacy)
+LOWBIT_LEGACY_CODEC(Q5_0, (QuantizeSymmetric<gguf::Q5_0, 5>), DequantizeLegacy)
+LOWBIT_LEGACY_CODEC(Q4_1, (QuantizeAffine<gguf::Q4_1, 4>), DequantizeLegacy)
+LOWBIT_LEGACY_CODEC(Q5_1, (QuantizeAffine<gguf::Q5_1, 5>), DequantizeLegacy)
+LOWBIT_LEGACY_CODEC(IQ4_NL, QuantizeIQ4_NLBlocks, DequantizeLegacy)
+LOWBIT_LEGACY_CODEC(MXFP4, QuantizeMXFP4Blocks, DequantizeLegacy)
+#undef LOWBIT_LEGACY_CODEC
 
 #define LOWBIT_LEGACY_DOT(T) \
   LOWBIT_VNNI_ATTR inline float Dot##T(const gguf::T* x, const gguf::T::partner* y, size_t nb) { return DotLegacyBlocks(x, y, nb); }

@@ -20,12 +20,18 @@
 LOWBIT_BEGIN_NAMESPACE
 namespace kernels {
 namespace detail {
-LOWBIT_EXPORT(QuantizeQ8_0);
-LOWBIT_EXPORT(QuantizeQ4_0);
-LOWBIT_EXPORT(QuantizeQ4_1);
-LOWBIT_EXPORT(DequantizeQ4_1);
-LOWBIT_EXPORT(DequantizeQ8_0);
-LOWBIT_EXPORT(DequantizeQ4_0);
+#define LOWBIT_LEGACY_EXPORTS(T) \
+  LOWBIT_EXPORT(Quantize##T);     \
+  LOWBIT_EXPORT(Dequantize##T);
+LOWBIT_LEGACY_EXPORTS(Q8_0)
+LOWBIT_LEGACY_EXPORTS(Q8_1)
+LOWBIT_LEGACY_EXPORTS(Q4_0)
+LOWBIT_LEGACY_EXPORTS(Q4_1)
+LOWBIT_LEGACY_EXPORTS(Q5_0)
+LOWBIT_LEGACY_EXPORTS(Q5_1)
+LOWBIT_LEGACY_EXPORTS(IQ4_NL)
+LOWBIT_LEGACY_EXPORTS(MXFP4)
+#undef LOWBIT_LEGACY_EXPORTS
 LOWBIT_EXPORT(DotQ4_0);
 LOWBIT_EXPORT(DotQ4_1);
 LOWBIT_EXPORT(DotQ5_0);
@@ -53,50 +59,52 @@ template <class Block>
 inline constexpr bool is_k_kernel_block =
     std::is_same_v<Block, gguf::Q2_K> || std::is_same_v<Block, gguf::Q3_K> || std::is_same_v<Block, gguf::Q4_K> ||
     std::is_same_v<Block, gguf::Q5_K> || std::is_same_v<Block, gguf::Q6_K> || std::is_same_v<Block, gguf::TQ2_0>;
+/// The 32-element blocks with SIMD quantize and dequantize kernels (kernels/gguf-inl.h).
+template <class Block>
+inline constexpr bool is_legacy_kernel_block = gguf::LegacyBlock<Block> || std::is_same_v<Block, gguf::Q8_1>;
+
+/// The SIMD quantize kernel of Block, if it has one: it returns bool (the check-as-you-go
+/// kernels: whether x and every scale were finite) or void; the reference otherwise.
+template <class Block>
+auto quantize_blocks(const float* x, Block* out, std::size_t nb) noexcept {
+#define LOWBIT_CASE(T) else if constexpr (std::is_same_v<Block, gguf::T>) return LOWBIT_DISPATCH(detail::Quantize##T)(x, out, nb);
+  if constexpr (false) {}
+  LOWBIT_CASE(Q8_0) LOWBIT_CASE(Q8_1) LOWBIT_CASE(Q4_0) LOWBIT_CASE(Q4_1) LOWBIT_CASE(Q5_0) LOWBIT_CASE(Q5_1)
+  LOWBIT_CASE(IQ4_NL) LOWBIT_CASE(MXFP4) LOWBIT_CASE(Q2_K) LOWBIT_CASE(Q4_K) LOWBIT_CASE(Q5_K) LOWBIT_CASE(Q6_K)
+  else
+    for (std::size_t b = 0; b < nb; ++b) Block::quantize(x + b * Block::kElems, out[b]);
+#undef LOWBIT_CASE
+}
 }  // namespace detail
 
 /// Blocks whose quantize_row, dequantize_row and vec_dot (with their partner) have SIMD
 /// kernels; the others run the reference through the same entry points.
 template <class Block>
 inline constexpr bool has_simd_quantize =
-    std::is_same_v<Block, gguf::Q8_0> || std::is_same_v<Block, gguf::Q4_0> || std::is_same_v<Block, gguf::Q4_1> ||
-    std::is_same_v<Block, gguf::Q2_K> || std::is_same_v<Block, gguf::Q4_K> || std::is_same_v<Block, gguf::Q5_K> ||
-    std::is_same_v<Block, gguf::Q6_K>;
+    detail::is_legacy_kernel_block<Block> || std::is_same_v<Block, gguf::Q2_K> || std::is_same_v<Block, gguf::Q4_K> ||
+    std::is_same_v<Block, gguf::Q5_K> || std::is_same_v<Block, gguf::Q6_K>;
 template <class Block>
-inline constexpr bool has_simd_dequantize =
-    std::is_same_v<Block, gguf::Q8_0> || std::is_same_v<Block, gguf::Q4_0> || std::is_same_v<Block, gguf::Q4_1> ||
-    detail::is_k_kernel_block<Block>;
+inline constexpr bool has_simd_dequantize = detail::is_legacy_kernel_block<Block> || detail::is_k_kernel_block<Block>;
 template <class Block>
 inline constexpr bool has_simd_dot = gguf::LegacyBlock<Block> || detail::is_k_kernel_block<Block>;
 
 /// Quantizes nb * Block::kElems finite floats into nb blocks (the caller validated x).
 template <BlockCodec Block>
 void quantize_row(const float* x, Block* out, std::size_t nb) noexcept {
-  if constexpr (std::is_same_v<Block, gguf::Q8_0>) LOWBIT_DISPATCH(detail::QuantizeQ8_0)(x, out, nb);
-  else if constexpr (std::is_same_v<Block, gguf::Q4_0>) LOWBIT_DISPATCH(detail::QuantizeQ4_0)(x, out, nb);
-  else if constexpr (std::is_same_v<Block, gguf::Q4_1>) LOWBIT_DISPATCH(detail::QuantizeQ4_1)(x, out, nb);
-  else if constexpr (std::is_same_v<Block, gguf::Q2_K>) LOWBIT_DISPATCH(detail::QuantizeQ2_K)(x, out, nb);
-  else if constexpr (std::is_same_v<Block, gguf::Q4_K>) LOWBIT_DISPATCH(detail::QuantizeQ4_K)(x, out, nb);
-  else if constexpr (std::is_same_v<Block, gguf::Q5_K>) LOWBIT_DISPATCH(detail::QuantizeQ5_K)(x, out, nb);
-  else if constexpr (std::is_same_v<Block, gguf::Q6_K>) LOWBIT_DISPATCH(detail::QuantizeQ6_K)(x, out, nb);
-  else
-    for (std::size_t b = 0; b < nb; ++b) Block::quantize(x + b * Block::kElems, out[b]);
+  detail::quantize_blocks(x, out, nb);
 }
 
 /// Decodes nb blocks into nb * Block::kElems floats.
 template <BlockCodec Block>
 void dequantize_row(const Block* in, float* y, std::size_t nb) noexcept {
-  if constexpr (std::is_same_v<Block, gguf::Q8_0>) LOWBIT_DISPATCH(detail::DequantizeQ8_0)(in, y, nb);
-  else if constexpr (std::is_same_v<Block, gguf::Q4_0>) LOWBIT_DISPATCH(detail::DequantizeQ4_0)(in, y, nb);
-  else if constexpr (std::is_same_v<Block, gguf::Q4_1>) LOWBIT_DISPATCH(detail::DequantizeQ4_1)(in, y, nb);
-  else if constexpr (std::is_same_v<Block, gguf::Q2_K>) LOWBIT_DISPATCH(detail::DequantizeQ2_K)(in, y, nb);
-  else if constexpr (std::is_same_v<Block, gguf::Q3_K>) LOWBIT_DISPATCH(detail::DequantizeQ3_K)(in, y, nb);
-  else if constexpr (std::is_same_v<Block, gguf::Q4_K>) LOWBIT_DISPATCH(detail::DequantizeQ4_K)(in, y, nb);
-  else if constexpr (std::is_same_v<Block, gguf::Q5_K>) LOWBIT_DISPATCH(detail::DequantizeQ5_K)(in, y, nb);
-  else if constexpr (std::is_same_v<Block, gguf::Q6_K>) LOWBIT_DISPATCH(detail::DequantizeQ6_K)(in, y, nb);
-  else if constexpr (std::is_same_v<Block, gguf::TQ2_0>) LOWBIT_DISPATCH(detail::DequantizeTQ2_0)(in, y, nb);
+#define LOWBIT_CASE(T) else if constexpr (std::is_same_v<Block, gguf::T>) LOWBIT_DISPATCH(detail::Dequantize##T)(in, y, nb);
+  if constexpr (false) {}
+  LOWBIT_CASE(Q8_0) LOWBIT_CASE(Q8_1) LOWBIT_CASE(Q4_0) LOWBIT_CASE(Q4_1) LOWBIT_CASE(Q5_0) LOWBIT_CASE(Q5_1)
+  LOWBIT_CASE(IQ4_NL) LOWBIT_CASE(MXFP4) LOWBIT_CASE(Q2_K) LOWBIT_CASE(Q3_K) LOWBIT_CASE(Q4_K) LOWBIT_CASE(Q5_K)
+  LOWBIT_CASE(Q6_K) LOWBIT_CASE(TQ2_0)
   else
     for (std::size_t b = 0; b < nb; ++b) Block::dequantize(in[b], y + b * Block::kElems);
+#undef LOWBIT_CASE
 }
 
 /// The dot product of nb weight blocks with nb partner blocks (Q4_0, Q5_0, Q8_0, IQ4_NL, MXFP4
@@ -127,13 +135,8 @@ template <BlockCodec Block>
 BlockMatrix<Block> quantize(MatrixView<const float> x) {
   return gguf::Scheme<Block>::quantize_rows(
       x,
-      [](const float* in, Block* out, std::size_t nb) {
-        // Q8_0, Q4_0 and Q4_1 check their input and scales as they go (one pass over x)
-        if constexpr (std::is_same_v<Block, gguf::Q8_0>) return LOWBIT_DISPATCH(detail::QuantizeQ8_0)(in, out, nb);
-        else if constexpr (std::is_same_v<Block, gguf::Q4_0>) return LOWBIT_DISPATCH(detail::QuantizeQ4_0)(in, out, nb);
-        else if constexpr (std::is_same_v<Block, gguf::Q4_1>) return LOWBIT_DISPATCH(detail::QuantizeQ4_1)(in, out, nb);
-        else quantize_row(in, out, nb);
-      },
+      // the kernels that return bool check their input and scales as they go (one pass over x)
+      [](const float* in, Block* out, std::size_t nb) { return detail::quantize_blocks(in, out, nb); },
       [](const float* in, std::size_t n) { return all_finite(in, n); });
 }
 

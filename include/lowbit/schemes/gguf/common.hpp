@@ -252,6 +252,7 @@ bool scales_finite(const Block& b) noexcept {
   if constexpr (requires { b.d; }) {
     bool ok = finite(b.d);
     if constexpr (requires { b.m; }) ok = ok && finite(b.m);
+    if constexpr (requires { b.s; }) ok = ok && finite(b.s);
     if constexpr (requires { b.dmin; }) ok = ok && finite(b.dmin);
     return ok;
   } else {

@@ -82,12 +82,15 @@ struct MXFP4 {
     const std::uint32_t bits = e < 2 ? (0x00200000u << e) : (static_cast<std::uint32_t>(e - 1) << 23);
     return std::bit_cast<float>(bits);
   }
+  /// ggml: (uint8_t)(floorf(log2f(amax)) - 2 + 127), no clamping; a conversion to int first
+  /// keeps the wrap-around defined.
+  static std::uint8_t shared_exponent(float amax) noexcept {
+    return amax > 0.0f ? static_cast<std::uint8_t>(x86_trunc(std::floor(std::log2(amax)) - 2 + 127)) : 0;
+  }
   static void quantize(const float* x, MXFP4& b) noexcept {
     float amax = 0.0f;
     for (std::size_t j = 0; j < kQK; ++j) amax = std::max(amax, std::fabs(x[j]));
-    // ggml: (uint8_t)(floorf(log2f(amax)) - 2 + 127), no clamping; a conversion to int first
-    // keeps the wrap-around defined
-    b.e = amax > 0.0f ? static_cast<std::uint8_t>(x86_trunc(std::floor(std::log2(amax)) - 2 + 127)) : 0;
+    b.e = shared_exponent(amax);
     const float d = half_scale(b.e);
     std::uint8_t L[kQK];
     for (std::size_t j = 0; j < kQK; ++j) {  // argmin |kValues[i] * d - x|, the first minimum wins
