@@ -49,10 +49,11 @@ std::vector<float> tricky_row(std::size_t nb, std::uint32_t seed, std::size_t pe
   return x;
 }
 
+/// quantize_row gives the reference's bytes for x, dequantize_row its floats, on every target.
 template <class Block>
-void check_codec(std::size_t nb, std::size_t period = 9, bool subnormal = true) {
+void check_codec_on(const std::vector<float>& x) {
   constexpr std::size_t K = Block::kElems;
-  const auto x = tricky_row(nb * K / 32, 7 + static_cast<std::uint32_t>(nb), period, subnormal);
+  const std::size_t nb = x.size() / K;
   std::vector<Block> ref(nb), simd(nb);
   for (std::size_t b = 0; b < nb; ++b) Block::quantize(x.data() + K * b, ref[b]);
   std::vector<float> yref(x.size()), ysimd(x.size());
@@ -67,6 +68,11 @@ void check_codec(std::size_t nb, std::size_t period = 9, bool subnormal = true) 
     lb::kernels::dequantize_row(ref.data(), ysimd.data(), nb);
     REQUIRE(std::memcmp(yref.data(), ysimd.data(), x.size() * sizeof(float)) == 0);
   });
+}
+
+template <class Block>
+void check_codec(std::size_t nb, std::size_t period = 9, bool subnormal = true) {
+  check_codec_on<Block>(tricky_row(nb * Block::kElems / 32, 7 + static_cast<std::uint32_t>(nb), period, subnormal));
 }
 
 /// d * sum(q) of a Q8_1 block, exactly: what its f16 field s rounds.
@@ -275,6 +281,8 @@ TEST_CASE("kernels: quantize checks as it goes: NaN, Inf and f16 scale overflow 
   };
   const auto q8 = [](const lowbit_test::Mat& x) { return lb::kernels::quantize<gguf::Q8_0>(x.view()); };
   const auto q4 = [](const lowbit_test::Mat& x) { return lb::kernels::quantize<gguf::Q4_0>(x.view()); };
+  const auto q5 = [](const lowbit_test::Mat& x) { return lb::kernels::quantize<gguf::Q5_1>(x.view()); };
+  const auto q81 = [](const lowbit_test::Mat& x) { return lb::kernels::quantize<gguf::Q8_1>(x.view()); };
   for_each_target([&] {
     for (std::size_t col : {5u, 300u, 630u}) {  // inside the 16-block group, and after it
       for (float v : {NAN, INFINITY, -INFINITY}) {
@@ -283,12 +291,19 @@ TEST_CASE("kernels: quantize checks as it goes: NaN, Inf and f16 scale overflow 
         const std::string where = "element (1, " + std::to_string(col) + ")";
         expect_error(q8, bad, where.c_str());
         expect_error(q4, bad, where.c_str());
+        expect_error(q5, bad, where.c_str());
+        expect_error(q81, bad, where.c_str());
       }
       auto big = m;  // finite, but its block's scale overflows f16
       big(2, col) = 1e10f;
       const std::string block = "block " + std::to_string(col / 32) + " of row 2 overflows";
       expect_error(q8, big, block.c_str());
       expect_error(q4, big, block.c_str());
+      expect_error(q5, big, block.c_str());
+      auto sum = m;  // Q8_1: d fits f16, but s = d * sum(q) = 3000 / 127 * 127 * 32 does not
+      for (std::size_t c = col / 32 * 32; c < col / 32 * 32 + 32; ++c) sum(0, c) = 3000.0f;
+      expect_error(q81, sum, ("block " + std::to_string(col / 32) + " of row 0 overflows").c_str());
+      REQUIRE_NOTHROW(q8(sum));
     }
   });
 }
@@ -303,6 +318,7 @@ TEST_CASE("kernels: K-quant and TQ2_0 dots with Q8_K match the reference; their 
       check_k<gguf::Q5_K>(nb, hostile);
       check_k<gguf::Q6_K>(nb, hostile);
       check_k<gguf::TQ2_0>(nb, hostile);
+      check_k<gguf::TQ1_0>(nb, hostile);
     }
   }
 }
@@ -339,6 +355,27 @@ TEST_CASE("kernels: the K-quant quantizers (lane-parallel searches) are byte-ide
     check_codec<gguf::Q4_K>(nb);
     check_codec<gguf::Q5_K>(nb);
     check_codec<gguf::Q6_K>(nb);
+    check_codec<gguf::Q8_K>(nb);
+    check_codec<gguf::TQ1_0>(nb);
+    check_codec<gguf::TQ2_0>(nb);
+  }
+}
+
+TEST_CASE("kernels: TQ1_0, TQ2_0 and Q8_K on every base-3 byte and both extremes", "[kernels][gguf]") {
+  // TQ1_0 byte b of block k holds the trits of (52 k + b) % 243 (so 5 blocks give every byte
+  // value, including 187, the one ceil(q * 256 / 243) rounding the kernel must get right);
+  // values (t - 1) * s, so +s and -s (Q8_K: +127 and -127) are in every block
+  for (float s : {1.0f, 0.37f}) {
+    std::vector<float> x(5 * 256);
+    for (std::size_t k = 0; k < 5; ++k)
+      for (std::size_t b = 0; b < 52; ++b) {
+        const int code = static_cast<int>((52 * k + b) % 243), trits = b < 48 ? 5 : 4;
+        for (int n = 0, p = trits == 5 ? 81 : 27; n < trits; ++n, p /= 3)
+          x[256 * k + gguf::TQ1_0::element(b, n)] = static_cast<float>((trits == 5 ? code : code % 81) / p % 3 - 1) * s;
+      }
+    check_codec_on<gguf::TQ1_0>(x);
+    check_codec_on<gguf::TQ2_0>(x);
+    check_codec_on<gguf::Q8_K>(x);
   }
 }
 

@@ -11,6 +11,7 @@
 #endif
 
 #include <array>
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -73,23 +74,31 @@ HWY_INLINE __m512 MaxAbs32x16(const float* HWY_RESTRICT x) {
 #endif
 
 #if HWY_TARGET != HWY_SCALAR
-/// ggml's signed_absmax of a 32-float block: amax, and max the first element of that magnitude
-/// (0 for an all-zero block); found without a branch per vector (a mispredicted search loop
-/// measured half the speed from DRAM). False when there is none (a NaN): the caller's scalar path.
-template <class DF>
-HWY_INLINE bool SignedAbsMax32(DF df, const float* HWY_RESTRICT xb, float& amax, float& max) {
+/// ggml's signed_absmax of kN floats: amax, and max the first element of that magnitude (0 for
+/// an all-zero block), found without a branch per vector (a mispredicted search loop measured
+/// half the speed from DRAM). False when there is none (a NaN): the caller's scalar path.
+template <size_t kN, class DF>
+HWY_INLINE bool SignedAbsMax(DF df, const float* HWY_RESTRICT xb, float& amax, float& max) {
   const size_t L = hn::Lanes(df);
   amax = MaxAbs32(df, xb);
-  uint32_t hits = 0;
-  for (size_t j = 0; j < gguf::kQK; j += L) {
-    uint8_t bits[8] = {};
-    hn::StoreMaskBits(df, hn::Eq(hn::Abs(hn::LoadU(df, xb + j)), hn::Set(df, amax)), bits);
-    uint64_t m;
-    std::memcpy(&m, bits, sizeof(m));
-    hits |= static_cast<uint32_t>(m << j);
+  for (size_t c = gguf::kQK; c < kN; c += gguf::kQK) amax = std::max(amax, MaxAbs32(df, xb + c));
+  max = 0.0f;
+  if (amax == 0.0f) return true;
+  for (size_t c = 0; c < kN; c += gguf::kQK) {
+    uint32_t hits = 0;
+    for (size_t j = 0; j < gguf::kQK; j += L) {
+      uint8_t bits[8] = {};
+      hn::StoreMaskBits(df, hn::Eq(hn::Abs(hn::LoadU(df, xb + c + j)), hn::Set(df, amax)), bits);
+      uint64_t m;
+      std::memcpy(&m, bits, sizeof(m));
+      hits |= static_cast<uint32_t>(m << j);
+    }
+    if (hits != 0) {
+      max = xb[c + std::countr_zero(hits)];
+      return true;
+    }
   }
-  max = hits != 0 && amax != 0.0f ? xb[std::countr_zero(hits)] : 0.0f;
-  return amax == 0.0f || hits != 0;
+  return false;
 }
 
 /// Block x's scale: f16 d, or MXFP4's E8M0 halved (its codes are twice the element).
@@ -278,7 +287,7 @@ inline bool QuantizeSymmetric(const float* HWY_RESTRICT x, Block* HWY_RESTRICT o
   for (size_t b = 0; b < nb; ++b) {
     const float* xb = x + b * gguf::kQK;
     float amax, max;
-    const bool found = SignedAbsMax32(df, xb, amax, max);
+    const bool found = SignedAbsMax<gguf::kQK>(df, xb, amax, max);
     const float d = max / -kOffset;
     const float id = d != 0.0f ? 1.0f / d : 0.0f;
     if (!found || !std::isfinite(id)) {  // subnormal-sized (or NaN): the reference, scalar
@@ -357,7 +366,7 @@ inline void QuantizeIQ4_NLBlocks(const float* HWY_RESTRICT x, gguf::IQ4_NL* HWY_
   for (size_t b = 0; b < nb; ++b) {
     const float* xb = x + b * gguf::kQK;
     float amax, max;
-    if (!SignedAbsMax32(df, xb, amax, max)) {
+    if (!SignedAbsMax<gguf::kQK>(df, xb, amax, max)) {
       gguf::IQ4_NL::quantize(xb, out[b]);
       continue;
     }

@@ -49,6 +49,11 @@ LOWBIT_K_EXPORTS(Q5_K)
 LOWBIT_K_EXPORTS(Q6_K)
 LOWBIT_K_EXPORTS(TQ2_0)
 #undef LOWBIT_K_EXPORTS
+LOWBIT_EXPORT(QuantizeQ8_K);
+LOWBIT_EXPORT(QuantizeTQ1_0);
+LOWBIT_EXPORT(QuantizeTQ2_0);
+LOWBIT_EXPORT(DequantizeTQ1_0);
+LOWBIT_EXPORT(DotTQ1_0Q8_K);
 LOWBIT_EXPORT(QuantizeQ2_K);
 LOWBIT_EXPORT(QuantizeQ4_K);
 LOWBIT_EXPORT(QuantizeQ5_K);
@@ -71,6 +76,7 @@ auto quantize_blocks(const float* x, Block* out, std::size_t nb) noexcept {
   if constexpr (false) {}
   LOWBIT_CASE(Q8_0) LOWBIT_CASE(Q8_1) LOWBIT_CASE(Q4_0) LOWBIT_CASE(Q4_1) LOWBIT_CASE(Q5_0) LOWBIT_CASE(Q5_1)
   LOWBIT_CASE(IQ4_NL) LOWBIT_CASE(MXFP4) LOWBIT_CASE(Q2_K) LOWBIT_CASE(Q4_K) LOWBIT_CASE(Q5_K) LOWBIT_CASE(Q6_K)
+  LOWBIT_CASE(Q8_K) LOWBIT_CASE(TQ1_0) LOWBIT_CASE(TQ2_0)
   else
     for (std::size_t b = 0; b < nb; ++b) Block::quantize(x + b * Block::kElems, out[b]);
 #undef LOWBIT_CASE
@@ -81,12 +87,15 @@ auto quantize_blocks(const float* x, Block* out, std::size_t nb) noexcept {
 /// kernels; the others run the reference through the same entry points.
 template <class Block>
 inline constexpr bool has_simd_quantize =
-    detail::is_legacy_kernel_block<Block> || std::is_same_v<Block, gguf::Q2_K> || std::is_same_v<Block, gguf::Q4_K> ||
-    std::is_same_v<Block, gguf::Q5_K> || std::is_same_v<Block, gguf::Q6_K>;
+    detail::is_legacy_kernel_block<Block> ||
+    (detail::is_k_kernel_block<Block> && !std::is_same_v<Block, gguf::Q3_K>) || std::is_same_v<Block, gguf::Q8_K> ||
+    std::is_same_v<Block, gguf::TQ1_0>;
 template <class Block>
-inline constexpr bool has_simd_dequantize = detail::is_legacy_kernel_block<Block> || detail::is_k_kernel_block<Block>;
+inline constexpr bool has_simd_dequantize =
+    detail::is_legacy_kernel_block<Block> || detail::is_k_kernel_block<Block> || std::is_same_v<Block, gguf::TQ1_0>;
 template <class Block>
-inline constexpr bool has_simd_dot = gguf::LegacyBlock<Block> || detail::is_k_kernel_block<Block>;
+inline constexpr bool has_simd_dot =
+    gguf::LegacyBlock<Block> || detail::is_k_kernel_block<Block> || std::is_same_v<Block, gguf::TQ1_0>;
 
 /// Quantizes nb * Block::kElems finite floats into nb blocks (the caller validated x).
 template <BlockCodec Block>
@@ -101,7 +110,7 @@ void dequantize_row(const Block* in, float* y, std::size_t nb) noexcept {
   if constexpr (false) {}
   LOWBIT_CASE(Q8_0) LOWBIT_CASE(Q8_1) LOWBIT_CASE(Q4_0) LOWBIT_CASE(Q4_1) LOWBIT_CASE(Q5_0) LOWBIT_CASE(Q5_1)
   LOWBIT_CASE(IQ4_NL) LOWBIT_CASE(MXFP4) LOWBIT_CASE(Q2_K) LOWBIT_CASE(Q3_K) LOWBIT_CASE(Q4_K) LOWBIT_CASE(Q5_K)
-  LOWBIT_CASE(Q6_K) LOWBIT_CASE(TQ2_0)
+  LOWBIT_CASE(Q6_K) LOWBIT_CASE(TQ1_0) LOWBIT_CASE(TQ2_0)
   else
     for (std::size_t b = 0; b < nb; ++b) Block::dequantize(in[b], y + b * Block::kElems);
 #undef LOWBIT_CASE
@@ -126,6 +135,7 @@ float vec_dot(const X* x, const Y* y, std::size_t nb) noexcept {
   else if constexpr (std::is_same_v<X, gguf::Q5_K>) return LOWBIT_DISPATCH(detail::DotQ5_KQ8_K)(x, y, nb);
   else if constexpr (std::is_same_v<X, gguf::Q6_K>) return LOWBIT_DISPATCH(detail::DotQ6_KQ8_K)(x, y, nb);
   else if constexpr (std::is_same_v<X, gguf::TQ2_0>) return LOWBIT_DISPATCH(detail::DotTQ2_0Q8_K)(x, y, nb);
+  else if constexpr (std::is_same_v<X, gguf::TQ1_0>) return LOWBIT_DISPATCH(detail::DotTQ1_0Q8_K)(x, y, nb);
   else
     return gguf::vec_dot(x, y, nb);
 }

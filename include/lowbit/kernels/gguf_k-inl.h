@@ -10,7 +10,10 @@
 #define LOWBIT_KERNELS_GGUF_K_INL_H_
 #endif
 
+#include <algorithm>
 #include <array>
+#include <cmath>
+#include <cstring>
 #include <type_traits>
 
 #include "hwy/highway.h"
@@ -268,6 +271,205 @@ void DequantizeKRow(const X* HWY_RESTRICT in, float* HWY_RESTRICT y, size_t nb) 
   DequantizeK(in, y, nb);
 #endif
 }
+
+#if HWY_TARGET != HWY_SCALAR
+/// out[i] = trit n of base-3 byte src[i] (formats.md: q = src * 3^n mod 256, t = q * 3 >> 8),
+/// i < count.
+HWY_INLINE void UnpackTrits(const uint8_t* HWY_RESTRICT src, int16_t pow3, uint8_t* HWY_RESTRICT out, size_t count) {
+  const hn::ScalableTag<int16_t> d16;  // (Highway 1.0.3 demotes i16, not u16, to u8)
+  const hn::Rebind<uint8_t, decltype(d16)> d8;
+  for (size_t i = 0; i < count; i += hn::Lanes(d16)) {
+    const size_t n = std::min(hn::Lanes(d16), count - i);
+    const auto q = hn::And(hn::Mul(hn::PromoteTo(d16, LoadUpTo(d8, src + i, n)), hn::Set(d16, pow3)), hn::Set(d16, 0xFF));
+    StoreUpTo(hn::DemoteTo(d8, hn::ShiftRight<8>(hn::Mul(q, hn::Set(d16, 3)))), d8, out + i, n);
+  }
+}
+
+/// A TQ1_0 block's 256 trits (0, 1, 2) in element order (TQ1_0::element's map).
+HWY_INLINE void TQ1Trits(const gguf::TQ1_0& b, uint8_t* HWY_RESTRICT t) {
+  static constexpr int16_t kPow3[5] = {1, 3, 9, 27, 81};
+  for (int n = 0; n < 5; ++n) UnpackTrits(b.qs, kPow3[n], t + 32 * n, 32);
+  for (int n = 0; n < 5; ++n) UnpackTrits(b.qs + 32, kPow3[n], t + 160 + 16 * n, 16);
+  for (int n = 0; n < 4; ++n) UnpackTrits(b.qh, kPow3[n], t + 240 + 4 * n, 4);
+}
+
+/// TQ1_0 x Q8_K: the trits decoded to bytes, then sum((t - 1) * y) = sum(t * y) - sum(bsums).
+LOWBIT_VNNI_ATTR inline float DotTQ1_0Blocks(const gguf::TQ1_0* HWY_RESTRICT x, const gguf::Q8_K* HWY_RESTRICT y,
+                                             size_t nb) {
+  const hn::ScalableTag<uint8_t> du8;
+  const hn::Repartition<int8_t, decltype(du8)> d8;
+  const hn::Repartition<int32_t, decltype(du8)> d32;
+  const hn::Rebind<float, decltype(d32)> df;
+  const hn::Rebind<int16_t, decltype(d32)> d16h;
+  alignas(64) uint8_t t[gguf::kQK_K];
+  auto sum = hn::Zero(df);
+  for (size_t b = 0; b < nb; ++b) {
+    TQ1Trits(x[b], t);
+    auto acc = hn::Zero(d32);
+    for (size_t i = 0; i < gguf::kQK_K; i += hn::Lanes(du8))
+      acc = DotBytes(d32, acc, hn::Load(du8, t + i), hn::LoadU(d8, y[b].qs + i));
+    for (size_t j = 0; j < gguf::kQK_K / 16; j += hn::Lanes(d32))
+      acc = hn::Sub(acc, hn::PromoteTo(d32, hn::LoadU(d16h, y[b].bsums + j)));
+    sum = hn::MulAdd(hn::ConvertTo(df, acc), hn::Set(df, F16ToF32(x[b].d) * y[b].d), sum);
+  }
+  return hn::GetLane(hn::SumOfLanes(df, sum));
+}
+
+/// TQ1_0 dequantize: (t - 1) * d, bit-identical.
+inline void DequantizeTQ1_0Blocks(const gguf::TQ1_0* HWY_RESTRICT in, float* HWY_RESTRICT y, size_t nb) {
+  const hn::ScalableTag<float> df;
+  const hn::RebindToSigned<decltype(df)> di;
+  const hn::Rebind<uint8_t, decltype(di)> du8;
+  alignas(64) uint8_t t[gguf::kQK_K];
+  for (size_t b = 0; b < nb; ++b) {
+    TQ1Trits(in[b], t);
+    const auto d = hn::Set(df, F16ToF32(in[b].d));
+    for (size_t i = 0; i < gguf::kQK_K; i += hn::Lanes(df)) {
+      const auto q = hn::Sub(hn::PromoteTo(di, hn::LoadU(du8, t + i)), hn::Set(di, 1));
+      hn::StoreU(hn::Mul(hn::ConvertTo(df, q), d), df, y + b * gguf::kQK_K + i);
+    }
+  }
+}
+
+/// The trits lroundf(x / amax) + 1 of a TQ block (quantize_row_tq*_ref) as bytes; false (and
+/// nothing written) when 1 / amax is not finite: the reference's x86 quirks, which the caller
+/// runs scalar.
+template <class DF>
+HWY_INLINE bool TernaryTrits(DF df, const float* HWY_RESTRICT xb, float& amax, uint8_t* HWY_RESTRICT t) {
+  const hn::RebindToSigned<DF> di;
+  const hn::Rebind<uint8_t, decltype(di)> du8;
+  amax = 0.0f;
+  for (size_t c = 0; c < gguf::kQK_K; c += gguf::kQK) amax = std::max(amax, MaxAbs32(df, xb + c));
+  const float id = amax != 0.0f ? 1.0f / amax : 0.0f;
+  if (!std::isfinite(id)) return false;
+  for (size_t i = 0; i < gguf::kQK_K; i += hn::Lanes(df)) {
+    const auto q = hn::Add(RoundHalfAwayToInt(df, hn::Mul(hn::LoadU(df, xb + i), hn::Set(df, id))), hn::Set(di, 1));
+    hn::StoreU(DemoteToBytes(du8, q), du8, t + i);
+  }
+  return true;
+}
+#endif
+
+/// Q8_K (the K dots' activations): d = -max / 127 by the signed extreme, q = min(127,
+/// nearest_int(x * iscale)) by ggml's 1.5 * 2^23 addition, bsums the sums of 16 codes.
+inline void QuantizeQ8_KBlocks(const float* HWY_RESTRICT x, gguf::Q8_K* HWY_RESTRICT out, size_t nb) {
+#if HWY_TARGET == HWY_SCALAR
+  for (size_t b = 0; b < nb; ++b) gguf::Q8_K::quantize(x + b * gguf::kQK_K, out[b]);
+#else
+  const hn::ScalableTag<float> df;
+  const hn::RebindToSigned<decltype(df)> di;
+  const hn::RebindToUnsigned<decltype(df)> du;
+  const hn::Rebind<int8_t, decltype(di)> d8;
+  const size_t L = hn::Lanes(df);
+  for (size_t b = 0; b < nb; ++b) {
+    const float* xb = x + b * gguf::kQK_K;
+    float amax, max;
+    const bool found = SignedAbsMax<gguf::kQK_K>(df, xb, amax, max);
+    const float iscale = -127.0f / max;
+    if (!found || amax == 0.0f || !std::isfinite(iscale)) {  // zero, subnormal-sized or NaN: the reference
+      gguf::Q8_K::quantize(xb, out[b]);
+      continue;
+    }
+    auto part = hn::Zero(di);
+    for (size_t i = 0; i < gguf::kQK_K; i += L) {
+      const auto v = hn::Add(NoContract(hn::Mul(hn::Set(df, iscale), hn::LoadU(df, xb + i))), hn::Set(df, 12582912.0f));
+      const auto n = hn::Sub(hn::BitCast(di, hn::And(hn::BitCast(du, v), hn::Set(du, 0x007FFFFFu))), hn::Set(di, 0x00400000));
+      const auto q = hn::Min(n, hn::Set(di, 127));  // in [-128, 127] for a finite iscale
+      hn::StoreU(DemoteToBytes(d8, q), d8, out[b].qs + i);
+      part = hn::Add(part, q);
+      if ((i + L) % 16 == 0) {
+        out[b].bsums[i / 16] = static_cast<int16_t>(hn::GetLane(hn::SumOfLanes(di, part)));
+        part = hn::Zero(di);
+      }
+    }
+    out[b].d = 1 / iscale;
+  }
+#endif
+}
+
+/// TQ2_0: trits packed 2 bits each, byte 32c + m bits 2n = element 128c + 32n + m.
+inline void QuantizeTQ2_0Blocks(const float* HWY_RESTRICT x, gguf::TQ2_0* HWY_RESTRICT out, size_t nb) {
+#if HWY_TARGET == HWY_SCALAR
+  for (size_t b = 0; b < nb; ++b) gguf::TQ2_0::quantize(x + b * gguf::kQK_K, out[b]);
+#else
+  const hn::ScalableTag<uint8_t> du8;
+  alignas(64) uint8_t t[gguf::kQK_K];
+  for (size_t b = 0; b < nb; ++b) {
+    float amax;
+    if (!TernaryTrits(hn::ScalableTag<float>(), x + b * gguf::kQK_K, amax, t)) {
+      gguf::TQ2_0::quantize(x + b * gguf::kQK_K, out[b]);
+      continue;
+    }
+    for (size_t c = 0; c < 2; ++c)
+      for (size_t m = 0; m < 32; m += hn::Lanes(du8)) {
+        const size_t n = std::min<size_t>(hn::Lanes(du8), 32 - m);
+        const auto at = [&](size_t k) { return LoadUpTo(du8, t + 128 * c + 32 * k + m, n); };
+        const auto q = hn::Or(hn::Or(at(0), hn::ShiftLeft<2>(at(1))), hn::Or(hn::ShiftLeft<4>(at(2)), hn::ShiftLeft<6>(at(3))));
+        StoreUpTo(q, du8, out[b].qs + 32 * c + m, n);
+      }
+    out[b].d = F32ToF16(amax);
+  }
+#endif
+}
+
+/// TQ1_0: five trits per byte, q = sum t_n 3^(4 - n) then ceil(q * 256 / 243), the division
+/// in f32 (exact: q * 256 + 242 < 2^16, and a non-integral quotient is >= 1/243 from an integer).
+inline void QuantizeTQ1_0Blocks(const float* HWY_RESTRICT x, gguf::TQ1_0* HWY_RESTRICT out, size_t nb) {
+#if HWY_TARGET == HWY_SCALAR
+  for (size_t b = 0; b < nb; ++b) gguf::TQ1_0::quantize(x + b * gguf::kQK_K, out[b]);
+#else
+  const hn::ScalableTag<float> df;
+  const hn::RebindToSigned<decltype(df)> di;
+  const hn::Rebind<uint8_t, decltype(di)> du8;
+  alignas(64) uint8_t t[gguf::kQK_K];
+  alignas(64) uint8_t bytes[64];  // qs then qh, as the block holds them
+  // row r of bytes: its first byte, its count, the element of its first trit and the trits' stride
+  struct Row {
+    size_t byte, count, e0, stride;
+    int trits;
+  };
+  static constexpr Row kRows[3] = {{0, 32, 0, 32, 5}, {32, 16, 160, 16, 5}, {48, 4, 240, 4, 4}};
+  for (size_t b = 0; b < nb; ++b) {
+    float amax;
+    if (!TernaryTrits(df, x + b * gguf::kQK_K, amax, t)) {
+      gguf::TQ1_0::quantize(x + b * gguf::kQK_K, out[b]);
+      continue;
+    }
+    for (const Row& r : kRows)
+      for (size_t i = 0; i < r.count; i += hn::Lanes(df)) {
+        const size_t n = std::min(hn::Lanes(df), r.count - i);
+        auto q = hn::Zero(di);
+        for (int k = 0; k < 5; ++k) {
+          q = hn::Mul(q, hn::Set(di, 3));
+          if (k < r.trits) q = hn::Add(q, hn::PromoteTo(di, LoadUpTo(du8, t + r.e0 + r.stride * k + i, n)));
+        }
+        const auto num = hn::ConvertTo(df, hn::Add(hn::ShiftLeft<8>(q), hn::Set(di, 242)));
+        StoreUpTo(DemoteToBytes(du8, TruncateInRange(di, hn::Div(num, hn::Set(df, 243.0f)))), du8, bytes + r.byte + i, n);
+      }
+    std::memcpy(out[b].qs, bytes, 48);
+    std::memcpy(out[b].qh, bytes + 48, 4);
+    out[b].d = F32ToF16(amax);
+  }
+#endif
+}
+
+LOWBIT_VNNI_ATTR inline float DotTQ1_0Q8_K(const gguf::TQ1_0* x, const gguf::Q8_K* y, size_t nb) {
+#if HWY_TARGET == HWY_SCALAR
+  return gguf::vec_dot(x, y, nb);
+#else
+  return DotTQ1_0Blocks(x, y, nb);
+#endif
+}
+inline void DequantizeTQ1_0(const gguf::TQ1_0* in, float* y, size_t nb) {
+#if HWY_TARGET == HWY_SCALAR
+  for (size_t b = 0; b < nb; ++b) gguf::TQ1_0::dequantize(in[b], y + b * gguf::kQK_K);
+#else
+  DequantizeTQ1_0Blocks(in, y, nb);
+#endif
+}
+inline void QuantizeQ8_K(const float* x, gguf::Q8_K* out, size_t nb) { QuantizeQ8_KBlocks(x, out, nb); }
+inline void QuantizeTQ2_0(const float* x, gguf::TQ2_0* out, size_t nb) { QuantizeTQ2_0Blocks(x, out, nb); }
+inline void QuantizeTQ1_0(const float* x, gguf::TQ1_0* out, size_t nb) { QuantizeTQ1_0Blocks(x, out, nb); }
 
 // The exported instances (HWY_EXPORT takes plain function names).
 #define LOWBIT_K_KERNELS(T)                                                                               \
