@@ -94,3 +94,28 @@ BENCHMARK(BM_Quantize<gguf::Q2_K, true>);
 BENCHMARK(BM_Quantize<gguf::Q6_K, false>);
 BENCHMARK(BM_Quantize<gguf::Q6_K, true>);
 BENCHMARK(BM_Quantize<gguf::Q5_K, true>);
+
+// The other blocks, each against its reference in the same run (no ggml anchor was recorded).
+#define LOWBIT_CODEC_ROWS(T)                  \
+  BENCHMARK(BM_Quantize<gguf::T, false>);     \
+  BENCHMARK(BM_Quantize<gguf::T, true>);      \
+  BENCHMARK(BM_Dequantize<gguf::T, false>);   \
+  BENCHMARK(BM_Dequantize<gguf::T, true>);
+#define LOWBIT_DOT_ROWS(T)                                      \
+  BENCHMARK((BM_VecDot<gguf::T, gguf::T::partner, false>));     \
+  BENCHMARK((BM_VecDot<gguf::T, gguf::T::partner, true>));
+LOWBIT_CODEC_ROWS(Q5_0)
+LOWBIT_CODEC_ROWS(Q5_1)
+LOWBIT_CODEC_ROWS(Q8_1)
+LOWBIT_CODEC_ROWS(IQ4_NL)
+LOWBIT_CODEC_ROWS(MXFP4)
+LOWBIT_CODEC_ROWS(TQ1_0)
+LOWBIT_CODEC_ROWS(TQ2_0)
+BENCHMARK(BM_Quantize<gguf::Q8_K, false>);
+BENCHMARK(BM_Quantize<gguf::Q8_K, true>);
+LOWBIT_DOT_ROWS(Q4_1)
+LOWBIT_DOT_ROWS(Q5_0)
+LOWBIT_DOT_ROWS(Q5_1)
+LOWBIT_DOT_ROWS(IQ4_NL)
+LOWBIT_DOT_ROWS(MXFP4)
+LOWBIT_DOT_ROWS(TQ1_0)

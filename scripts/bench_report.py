@@ -80,6 +80,17 @@ for op, bm, tgt in [("quantize q8_0", "BM_Quantize<gguf::Q8_0, true>", 1.3),
 for op, bm in [("quantize q4_1", "BM_Quantize<gguf::Q4_1, true>"), ("dequantize q4_1", "BM_Dequantize<gguf::Q4_1, true>")]:
     row(f"{op} vs lowbit's scalar reference (ggml's algorithm)", val("gguf", bm, "items_per_second"),
         val("gguf", bm.replace("true", "false"), "items_per_second"), "reference, this run", None, "")
+# The other GGUF blocks: SIMD vs lowbit's reference (ggml's generic algorithm), same run.
+for blk, partner in [("Q5_0", "Q8_0"), ("Q5_1", "Q8_1"), ("Q8_1", None), ("IQ4_NL", "Q8_0"), ("MXFP4", "Q8_0"),
+                     ("TQ1_0", "Q8_K"), ("TQ2_0", None), ("Q8_K", None), ("Q4_1", "Q8_1")]:
+    benches = [] if blk == "Q4_1" else [("quantize", f"BM_Quantize<gguf::{blk}, true>")]
+    if blk not in ("Q8_K", "Q4_1"):
+        benches.append(("dequantize", f"BM_Dequantize<gguf::{blk}, true>"))
+    if partner:
+        benches.append(("vec_dot", f"(BM_VecDot<gguf::{blk}, gguf::{blk}::partner, true>)"))
+    for op, bm in benches:
+        row(f"{op} {blk.lower()} vs lowbit's scalar reference (ggml's algorithm)", val("gguf", bm, "items_per_second"),
+            val("gguf", bm.replace("true", "false"), "items_per_second"), "reference, this run", None, "")
 # The K-quant quantizers: the sub-block searches one per SIMD lane, byte-identical.
 for op, bm in [("quantize q4_K", "BM_Quantize<gguf::Q4_K, true>"), ("quantize q6_K", "BM_Quantize<gguf::Q6_K, true>"),
                ("quantize q2_K", "BM_Quantize<gguf::Q2_K, true>")]:
