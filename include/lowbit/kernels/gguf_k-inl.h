@@ -301,7 +301,7 @@ LOWBIT_VNNI_ATTR inline float DotTQ1_0Blocks(const gguf::TQ1_0* HWY_RESTRICT x, 
   const hn::Repartition<int32_t, decltype(du8)> d32;
   const hn::Rebind<float, decltype(d32)> df;
   const hn::Rebind<int16_t, decltype(d32)> d16h;
-  alignas(64) uint8_t t[gguf::kQK_K];
+  alignas(64) uint8_t t[gguf::kQK_K + 64];  // + a vector: partial stores, as g++ sees them
   auto sum = hn::Zero(df);
   for (size_t b = 0; b < nb; ++b) {
     TQ1Trits(x[b], t);
@@ -320,7 +320,7 @@ inline void DequantizeTQ1_0Blocks(const gguf::TQ1_0* HWY_RESTRICT in, float* HWY
   const hn::ScalableTag<float> df;
   const hn::RebindToSigned<decltype(df)> di;
   const hn::Rebind<uint8_t, decltype(di)> du8;
-  alignas(64) uint8_t t[gguf::kQK_K];
+  alignas(64) uint8_t t[gguf::kQK_K + 64];  // + a vector: partial stores, as g++ sees them
   for (size_t b = 0; b < nb; ++b) {
     TQ1Trits(in[b], t);
     const auto d = hn::Set(df, F16ToF32(in[b].d));
@@ -393,7 +393,7 @@ inline void QuantizeTQ2_0Blocks(const float* HWY_RESTRICT x, gguf::TQ2_0* HWY_RE
   for (size_t b = 0; b < nb; ++b) gguf::TQ2_0::quantize(x + b * gguf::kQK_K, out[b]);
 #else
   const hn::ScalableTag<uint8_t> du8;
-  alignas(64) uint8_t t[gguf::kQK_K];
+  alignas(64) uint8_t t[gguf::kQK_K + 64];  // + a vector: partial stores, as g++ sees them
   for (size_t b = 0; b < nb; ++b) {
     float amax;
     if (!TernaryTrits(hn::ScalableTag<float>(), x + b * gguf::kQK_K, amax, t)) {
@@ -421,8 +421,8 @@ inline void QuantizeTQ1_0Blocks(const float* HWY_RESTRICT x, gguf::TQ1_0* HWY_RE
   const hn::ScalableTag<float> df;
   const hn::RebindToSigned<decltype(df)> di;
   const hn::Rebind<uint8_t, decltype(di)> du8;
-  alignas(64) uint8_t t[gguf::kQK_K];
-  alignas(64) uint8_t bytes[64];  // qs then qh, as the block holds them
+  alignas(64) uint8_t t[gguf::kQK_K + 64];  // + a vector: partial stores, as g++ sees them
+  alignas(64) uint8_t bytes[128];  // qs then qh, as the block holds them; padded as t
   // row r of bytes: its first byte, its count, the element of its first trit and the trits' stride
   struct Row {
     size_t byte, count, e0, stride;
