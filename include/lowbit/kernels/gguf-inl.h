@@ -201,7 +201,8 @@ inline bool QuantizeQ8(const float* HWY_RESTRICT x, Block* HWY_RESTRICT out, siz
       const auto v = hn::LoadU(df, xb + j);
       nonfinite = hn::MulAdd(v, hn::Zero(df), nonfinite);
       const auto q = RoundHalfAwayToInt(df, hn::Mul(v, vid));
-      if constexpr (kSum) sum = hn::Add(sum, q);
+      // the stored codes (saturated like them): a NaN's INT32_MIN would overflow the sum
+      if constexpr (kSum) sum = hn::Add(sum, hn::Max(hn::Min(q, hn::Set(di, 127)), hn::Set(di, -128)));
       hn::StoreU(DemoteToBytes(d8, q), d8, o.qs + j);
     }
     if constexpr (kSum) {
