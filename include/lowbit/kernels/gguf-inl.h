@@ -174,6 +174,16 @@ HWY_INLINE void DequantizeNibbles(DF df, const uint8_t* HWY_RESTRICT qs, const u
 }
 #endif
 
+/// The reference codec over nb blocks: the scalar target's kernels.
+template <class Block>
+HWY_INLINE void QuantizeRef(const float* HWY_RESTRICT x, Block* HWY_RESTRICT out, size_t nb) {
+  for (size_t b = 0; b < nb; ++b) Block::quantize(x + b * Block::kElems, out[b]);
+}
+template <class Block>
+HWY_INLINE void DequantizeRef(const Block* HWY_RESTRICT in, float* HWY_RESTRICT y, size_t nb) {
+  for (size_t b = 0; b < nb; ++b) Block::dequantize(in[b], y + b * Block::kElems);
+}
+
 /// f16 bits that are not Inf or NaN.
 HWY_INLINE bool F16Finite(uint16_t h) { return (h & 0x7C00) != 0x7C00; }
 
@@ -185,7 +195,7 @@ HWY_INLINE bool F16Finite(uint16_t h) { return (h & 0x7C00) != 0x7C00; }
 template <class Block>
 inline bool QuantizeQ8(const float* HWY_RESTRICT x, Block* HWY_RESTRICT out, size_t nb) {
 #if HWY_TARGET == HWY_SCALAR
-  for (size_t b = 0; b < nb; ++b) Block::quantize(x + b * gguf::kQK, out[b]);
+  QuantizeRef(x, out, nb);
   return false;
 #else
   const hn::ScalableTag<float> df;
@@ -258,7 +268,7 @@ inline bool QuantizeQ8(const float* HWY_RESTRICT x, Block* HWY_RESTRICT out, siz
 template <class Block>
 inline void DequantizeQ8(const Block* HWY_RESTRICT in, float* HWY_RESTRICT y, size_t nb) {
 #if HWY_TARGET == HWY_SCALAR
-  for (size_t b = 0; b < nb; ++b) Block::dequantize(in[b], y + b * gguf::kQK);
+  DequantizeRef(in, y, nb);
 #else
   const hn::ScalableTag<float> df;
   const hn::RebindToSigned<decltype(df)> di;
@@ -278,7 +288,7 @@ inline void DequantizeQ8(const Block* HWY_RESTRICT in, float* HWY_RESTRICT y, si
 template <class Block, int kBits>
 inline bool QuantizeSymmetric(const float* HWY_RESTRICT x, Block* HWY_RESTRICT out, size_t nb) {
 #if HWY_TARGET == HWY_SCALAR
-  for (size_t b = 0; b < nb; ++b) Block::quantize(x + b * gguf::kQK, out[b]);
+  QuantizeRef(x, out, nb);
   return false;
 #else
   const hn::ScalableTag<float> df;
@@ -312,7 +322,7 @@ inline bool QuantizeSymmetric(const float* HWY_RESTRICT x, Block* HWY_RESTRICT o
 template <class Block, int kBits>
 inline bool QuantizeAffine(const float* HWY_RESTRICT x, Block* HWY_RESTRICT out, size_t nb) {
 #if HWY_TARGET == HWY_SCALAR
-  for (size_t b = 0; b < nb; ++b) Block::quantize(x + b * gguf::kQK, out[b]);
+  QuantizeRef(x, out, nb);
   return false;
 #else
   const hn::ScalableTag<float> df;
@@ -358,7 +368,7 @@ inline bool QuantizeAffine(const float* HWY_RESTRICT x, Block* HWY_RESTRICT out,
 /// d = sum(w v x) / sum(w v^2), w = x^2, summed in element order as the reference sums.
 inline void QuantizeIQ4_NLBlocks(const float* HWY_RESTRICT x, gguf::IQ4_NL* HWY_RESTRICT out, size_t nb) {
 #if HWY_TARGET == HWY_SCALAR
-  for (size_t b = 0; b < nb; ++b) gguf::IQ4_NL::quantize(x + b * gguf::kQK, out[b]);
+  QuantizeRef(x, out, nb);
 #else
   const hn::ScalableTag<float> df;
   const hn::RebindToSigned<decltype(df)> di;
@@ -405,7 +415,7 @@ inline void QuantizeIQ4_NLBlocks(const float* HWY_RESTRICT x, gguf::IQ4_NL* HWY_
 /// values |kValues[i] * d - x| (the first minimum wins).
 inline void QuantizeMXFP4Blocks(const float* HWY_RESTRICT x, gguf::MXFP4* HWY_RESTRICT out, size_t nb) {
 #if HWY_TARGET == HWY_SCALAR
-  for (size_t b = 0; b < nb; ++b) gguf::MXFP4::quantize(x + b * gguf::kQK, out[b]);
+  QuantizeRef(x, out, nb);
 #else
   const hn::ScalableTag<float> df;
   const hn::RebindToSigned<decltype(df)> di;
@@ -436,7 +446,7 @@ inline void QuantizeMXFP4Blocks(const float* HWY_RESTRICT x, gguf::MXFP4* HWY_RE
 template <class Block>
 inline void DequantizeLegacy(const Block* HWY_RESTRICT in, float* HWY_RESTRICT y, size_t nb) {
 #if HWY_TARGET == HWY_SCALAR
-  for (size_t b = 0; b < nb; ++b) Block::dequantize(in[b], y + b * gguf::kQK);
+  DequantizeRef(in, y, nb);
 #else
   using gguf::Q4_0, gguf::Q4_1, gguf::Q5_0, gguf::Q5_1, gguf::IQ4_NL, gguf::MXFP4;
   const hn::ScalableTag<float> df;

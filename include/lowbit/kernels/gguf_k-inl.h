@@ -266,7 +266,7 @@ LOWBIT_VNNI_ATTR float DotK(const X* HWY_RESTRICT x, const gguf::Q8_K* HWY_RESTR
 template <class X>
 void DequantizeKRow(const X* HWY_RESTRICT in, float* HWY_RESTRICT y, size_t nb) {
 #if HWY_TARGET == HWY_SCALAR
-  for (size_t b = 0; b < nb; ++b) X::dequantize(in[b], y + b * gguf::kQK_K);
+  DequantizeRef(in, y, nb);
 #else
   DequantizeK(in, y, nb);
 #endif
@@ -354,7 +354,7 @@ HWY_INLINE bool TernaryTrits(DF df, const float* HWY_RESTRICT xb, float& amax, u
 /// nearest_int(x * iscale)) by ggml's 1.5 * 2^23 addition, bsums the sums of 16 codes.
 inline void QuantizeQ8_KBlocks(const float* HWY_RESTRICT x, gguf::Q8_K* HWY_RESTRICT out, size_t nb) {
 #if HWY_TARGET == HWY_SCALAR
-  for (size_t b = 0; b < nb; ++b) gguf::Q8_K::quantize(x + b * gguf::kQK_K, out[b]);
+  QuantizeRef(x, out, nb);
 #else
   const hn::ScalableTag<float> df;
   const hn::RebindToSigned<decltype(df)> di;
@@ -390,7 +390,7 @@ inline void QuantizeQ8_KBlocks(const float* HWY_RESTRICT x, gguf::Q8_K* HWY_REST
 /// TQ2_0: trits packed 2 bits each, byte 32c + m bits 2n = element 128c + 32n + m.
 inline void QuantizeTQ2_0Blocks(const float* HWY_RESTRICT x, gguf::TQ2_0* HWY_RESTRICT out, size_t nb) {
 #if HWY_TARGET == HWY_SCALAR
-  for (size_t b = 0; b < nb; ++b) gguf::TQ2_0::quantize(x + b * gguf::kQK_K, out[b]);
+  QuantizeRef(x, out, nb);
 #else
   const hn::ScalableTag<uint8_t> du8;
   alignas(64) uint8_t t[gguf::kQK_K + 64];  // + a vector: partial stores, as g++ sees them
@@ -416,7 +416,7 @@ inline void QuantizeTQ2_0Blocks(const float* HWY_RESTRICT x, gguf::TQ2_0* HWY_RE
 /// in f32 (exact: q * 256 + 242 < 2^16, and a non-integral quotient is >= 1/243 from an integer).
 inline void QuantizeTQ1_0Blocks(const float* HWY_RESTRICT x, gguf::TQ1_0* HWY_RESTRICT out, size_t nb) {
 #if HWY_TARGET == HWY_SCALAR
-  for (size_t b = 0; b < nb; ++b) gguf::TQ1_0::quantize(x + b * gguf::kQK_K, out[b]);
+  QuantizeRef(x, out, nb);
 #else
   const hn::ScalableTag<float> df;
   const hn::RebindToSigned<decltype(df)> di;
@@ -462,7 +462,7 @@ LOWBIT_VNNI_ATTR inline float DotTQ1_0Q8_K(const gguf::TQ1_0* x, const gguf::Q8_
 }
 inline void DequantizeTQ1_0(const gguf::TQ1_0* in, float* y, size_t nb) {
 #if HWY_TARGET == HWY_SCALAR
-  for (size_t b = 0; b < nb; ++b) gguf::TQ1_0::dequantize(in[b], y + b * gguf::kQK_K);
+  DequantizeRef(in, y, nb);
 #else
   DequantizeTQ1_0Blocks(in, y, nb);
 #endif
