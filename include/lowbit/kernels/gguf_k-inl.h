@@ -352,7 +352,7 @@ HWY_INLINE bool TernaryTrits(DF df, const float* HWY_RESTRICT xb, float& amax, u
 
 /// Q8_K (the K dots' activations): d = -max / 127 by the signed extreme, q = min(127,
 /// nearest_int(x * iscale)) by ggml's 1.5 * 2^23 addition, bsums the sums of 16 codes.
-inline void QuantizeQ8_KBlocks(const float* HWY_RESTRICT x, gguf::Q8_K* HWY_RESTRICT out, size_t nb) {
+inline void QuantizeQ8_K(const float* HWY_RESTRICT x, gguf::Q8_K* HWY_RESTRICT out, size_t nb) {
 #if HWY_TARGET == HWY_SCALAR
   QuantizeRef(x, out, nb);
 #else
@@ -388,7 +388,7 @@ inline void QuantizeQ8_KBlocks(const float* HWY_RESTRICT x, gguf::Q8_K* HWY_REST
 }
 
 /// TQ2_0: trits packed 2 bits each, byte 32c + m bits 2n = element 128c + 32n + m.
-inline void QuantizeTQ2_0Blocks(const float* HWY_RESTRICT x, gguf::TQ2_0* HWY_RESTRICT out, size_t nb) {
+inline void QuantizeTQ2_0(const float* HWY_RESTRICT x, gguf::TQ2_0* HWY_RESTRICT out, size_t nb) {
 #if HWY_TARGET == HWY_SCALAR
   QuantizeRef(x, out, nb);
 #else
@@ -414,7 +414,7 @@ inline void QuantizeTQ2_0Blocks(const float* HWY_RESTRICT x, gguf::TQ2_0* HWY_RE
 
 /// TQ1_0: five trits per byte, q = sum t_n 3^(4 - n) then ceil(q * 256 / 243), the division
 /// in f32 (exact: q * 256 + 242 < 2^16, and a non-integral quotient is >= 1/243 from an integer).
-inline void QuantizeTQ1_0Blocks(const float* HWY_RESTRICT x, gguf::TQ1_0* HWY_RESTRICT out, size_t nb) {
+inline void QuantizeTQ1_0(const float* HWY_RESTRICT x, gguf::TQ1_0* HWY_RESTRICT out, size_t nb) {
 #if HWY_TARGET == HWY_SCALAR
   QuantizeRef(x, out, nb);
 #else
@@ -467,9 +467,6 @@ inline void DequantizeTQ1_0(const gguf::TQ1_0* in, float* y, size_t nb) {
   DequantizeTQ1_0Blocks(in, y, nb);
 #endif
 }
-inline void QuantizeQ8_K(const float* x, gguf::Q8_K* out, size_t nb) { QuantizeQ8_KBlocks(x, out, nb); }
-inline void QuantizeTQ2_0(const float* x, gguf::TQ2_0* out, size_t nb) { QuantizeTQ2_0Blocks(x, out, nb); }
-inline void QuantizeTQ1_0(const float* x, gguf::TQ1_0* out, size_t nb) { QuantizeTQ1_0Blocks(x, out, nb); }
 
 // The exported instances (HWY_EXPORT takes plain function names).
 #define LOWBIT_K_KERNELS(T)                                                                               \
