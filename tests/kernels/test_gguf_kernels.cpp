@@ -428,3 +428,179 @@ TEST_CASE("kernels: PackedMatrix dequantize (table per group, SIMD unpack and lo
                                             lb::make_view(none.v.data(), 1, 2)),
                     lb::argument_error);
 }
+
+namespace {
+/// Rows for PackedMatrix quantize: tricky_row's blocks, plus rows whose extremes are zeros (a
+/// ReLU row, its negation), half-integer ties at scale 1, subnormals and huge values.
+lowbit_test::Mat quantize_inputs(std::size_t cols) {
+  const std::size_t rows = 7;
+  lowbit_test::Mat x(rows, cols);
+  for (std::size_t r = 0; r < rows; ++r) {
+    const auto t = tricky_row((cols + 31) / 32, 100 + static_cast<std::uint32_t>(r), r == 0 ? 0 : 3 + r % 5);
+    for (std::size_t c = 0; c < cols; ++c) {
+      float v = t[c];
+      if (r == 1) v = std::max(v, 0.0f);                       // ReLU: min is a zero
+      if (r == 2) v = c % 3 == 0 ? -0.0f : std::min(v, 0.0f);  // max is a zero, of either sign
+      if (r == 3) v = c == 0 ? 127.0f : static_cast<float>(c % 31) - 15.5f;  // ties at scale 1
+      if (r == 4 && c % 2 == 1) v = 1e-41f * v;               // subnormals among normals
+      if (r == 5) v *= 1e30f;                                  // near FLT_MAX: affine widths overflow
+      x.v[r * cols + c] = v;
+    }
+  }
+  return x;
+}
+
+template <class Q, class G>
+void require_same_matrix(const lb::PackedMatrix<Q, G>& want, const lb::PackedMatrix<Q, G>& got) {
+  REQUIRE(got.rows() == want.rows());
+  REQUIRE(got.cols() == want.cols());
+  REQUIRE(std::memcmp(got.codes(), want.codes(), want.rows() * want.row_bytes()) == 0);
+  for (std::size_t gr = 0; gr < want.grid().rows; ++gr)
+    for (std::size_t gc = 0; gc < want.grid().cols; ++gc) {
+      const lb::GroupParams a = want.param_planes().get(gr, gc), b = got.param_planes().get(gr, gc);
+      INFO("group " << gr << ", " << gc << ": scale " << a.scale << " vs " << b.scale);
+      REQUIRE(std::memcmp(&a.scale, &b.scale, 4) == 0);
+      REQUIRE(a.zero_point == b.zero_point);
+    }
+}
+
+/// kernels::quantize equals ref::quantize byte for byte (codes and every parameter), row-major
+/// and column-major, on every target.
+template <class Q, class G>
+void check_packed_quantize(const lowbit_test::Mat& x) {
+  const lb::QuantizeOptions opt{12345};
+  const auto want = lb::ref::quantize<Q, G>(x.view(), opt);
+  std::vector<float> colmajor(x.v.size());
+  for (std::size_t r = 0; r < x.rows; ++r)
+    for (std::size_t c = 0; c < x.cols; ++c) colmajor[c * x.rows + r] = x.v[r * x.cols + c];
+  for_each_target([&] {
+    INFO(Q::name() << " / " << G::name() << ", " << x.rows << " x " << x.cols);
+    require_same_matrix(want, lb::kernels::quantize<Q, G>(x.view(), opt));
+    require_same_matrix(want, lb::kernels::quantize<Q, G>(
+                                  lb::make_view(colmajor.data(), x.rows, x.cols, lb::Order::kColMajor), opt));
+  });
+}
+
+template <class Q>
+using Mx = lb::Quantizer<lb::MxScaled<Q>, lb::MinMax, lb::E8M0Scale>;
+}  // namespace
+
+TEST_CASE("kernels: PackedMatrix quantize equals the reference for every kind of composition",
+          "[kernels][packed]") {
+  using lb::Blockwise;
+  using lb::PerChannel;
+  for (std::size_t cols : {32u, 100u, 263u}) {
+    const auto x = quantize_inputs(cols);
+    // integer mappings: every width, symmetric (both ranges) and affine, every granularity
+    check_packed_quantize<lb::Int8Sym, PerChannel>(x);
+    check_packed_quantize<lb::Int8Sym, Blockwise<32>>(x);
+    check_packed_quantize<lb::IntSymFull<8>, PerChannel>(x);  // the signed extreme: zeros' signs matter
+    check_packed_quantize<lb::IntSymFull<4>, Blockwise<32>>(x);
+    check_packed_quantize<lb::Int4Sym, lb::PerTensor>(x);
+    check_packed_quantize<lb::Int4Affine, Blockwise<64>>(x);
+    check_packed_quantize<lb::Int3Sym, Blockwise<32>>(x);
+    check_packed_quantize<lb::Int3Affine, lb::SuperBlock<256, 32>>(x);
+    check_packed_quantize<lb::Int2Affine, Blockwise<16>>(x);
+    check_packed_quantize<lb::IntSym<5>, PerChannel>(x);
+    check_packed_quantize<lb::IntAffine<6>, lb::PerCol>(x);
+    check_packed_quantize<lb::IntAffine<7>, PerChannel>(x);
+    check_packed_quantize<lb::Int8Affine, Blockwise<32>>(x);
+    check_packed_quantize<lb::IntSym<4, lb::MinMax, lb::F16Scale>, Blockwise<32>>(x);
+    check_packed_quantize<lb::IntSym<4, lb::MinMax, lb::BF16Scale, lb::NearestAway>, Blockwise<32>>(x);
+    check_packed_quantize<lb::IntAffine<4, lb::MinMax, lb::F32Scale, lb::TowardZero>, Blockwise<32>>(x);
+    check_packed_quantize<lb::IntSym<8, lb::MinMax, lb::F32Scale, lb::NearestAway>, PerChannel>(x);
+    check_packed_quantize<lb::IntSym<4, lb::MinMax, lb::F32Scale, lb::Stochastic>, Blockwise<32>>(x);
+    check_packed_quantize<lb::TernaryAbsMean<>, PerChannel>(x);
+    check_packed_quantize<lb::TernaryAbsMean<>, lb::PerTensor>(x);
+    check_packed_quantize<lb::IntSym<4, lb::MseSearch<>>, Blockwise<32>>(x);
+    check_packed_quantize<lb::IntAffine<8, lb::Percentile<>>, PerChannel>(x);
+    // value formats: minifloats, codebooks, powers of two, fixed point, binary
+    check_packed_quantize<lb::Fp8E4M3, PerChannel>(x);
+    check_packed_quantize<lb::Fp8E5M2, Blockwise<32>>(x);
+    check_packed_quantize<lb::Fp6E3M2, lb::PerTensor>(x);
+    check_packed_quantize<lb::Fp6E2M3, Blockwise<32>>(x);
+    check_packed_quantize<lb::Fp4E2M1, Blockwise<32>>(x);
+    check_packed_quantize<lb::Nf4, Blockwise<64>>(x);
+    check_packed_quantize<lb::BnbFp4, Blockwise<64>>(x);
+    check_packed_quantize<lb::Iq4Nl, Blockwise<32>>(x);
+    check_packed_quantize<lb::PowerOfTwo<4>, PerChannel>(x);
+    check_packed_quantize<lb::PowerOfTwo<3>, Blockwise<32>>(x);
+    check_packed_quantize<lb::SumOfPowersOfTwo<5>, Blockwise<32>>(x);
+    check_packed_quantize<lb::FixedQ<1, 6>, PerChannel>(x);
+    check_packed_quantize<lb::BinaryAbsMean<>, PerChannel>(x);
+    check_packed_quantize<lb::ScaledQ<lb::E4M3, lb::MinMax, lb::F16Scale, lb::NearestAway>, Blockwise<32>>(x);
+    check_packed_quantize<lb::ScaledQ<lb::E2M1, lb::MinMax, lb::F32Scale, lb::TowardZero>, Blockwise<32>>(x);
+    check_packed_quantize<lb::ScaledQ<lb::NF4, lb::MinMax, lb::F32Scale, lb::Stochastic>, Blockwise<32>>(x);
+    check_packed_quantize<lb::ScaledQ<lb::E3M2, lb::MseSearch<>>, Blockwise<32>>(x);
+    check_packed_quantize<Mx<lb::E4M3>, Blockwise<32>>(x);
+    check_packed_quantize<Mx<lb::E5M2>, Blockwise<32>>(x);
+    check_packed_quantize<Mx<lb::E2M1>, Blockwise<32>>(x);
+    check_packed_quantize<Mx<lb::Fixed<1, 6>>, Blockwise<32>>(x);
+  }
+  // OCP MX defines non-finite input: such a block gets the NaN scale
+  auto x = quantize_inputs(96);
+  x.v[5] = NAN, x.v[40] = INFINITY, x.v[70] = -INFINITY;
+  check_packed_quantize<Mx<lb::E4M3>, Blockwise<32>>(x);
+  check_packed_quantize<Mx<lb::E2M1>, Blockwise<32>>(x);
+  // empty input, and the reference's errors
+  lowbit_test::Mat empty(0, 5), bad = quantize_inputs(40);
+  REQUIRE(lb::kernels::quantize<lb::Int4Sym, Blockwise<32>>(empty.view()).empty());
+  bad.v[3 * 40 + 17] = NAN;
+  using Int4Block = Blockwise<32>;
+  using Int4Strict = Blockwise<32, lb::Tail::kReject>;
+  for_each_target([&] {
+    REQUIRE_THROWS_WITH((lb::kernels::quantize<lb::Int4Sym, Int4Block>(bad.view())), Catch::Contains("element (3, 17)"));
+    bad.v[3 * 40 + 17] = 1.0f;  // finite now: the ragged row is the error
+    REQUIRE_THROWS_AS((lb::kernels::quantize<lb::Int4Sym, Int4Strict>(bad.view())), lb::argument_error);
+    bad.v[3 * 40 + 17] = NAN;
+  });
+}
+
+namespace {
+/// The SIMD encoders of a value format (scale 1) equal Q::encode at every run start and its
+/// neighbours, and on a sweep of 2^18 keys over [-Inf, +Inf].
+template <class Q>
+void check_encoder_runs() {
+  namespace kd = lb::kernels::detail;
+  const auto& runs = kd::code_runs<Q, typename Q::rounding>();
+  std::vector<float> t;
+  for (std::size_t i = 0; i + 1 < runs.runs; ++i)
+    for (int d = -3; d <= 3; ++d) t.push_back(kd::key_float(runs.bounds[i] + d));
+  const std::int64_t lo = kd::float_key(-INFINITY), hi = kd::float_key(INFINITY);
+  for (std::int64_t k = lo; k <= hi; k += (hi - lo) >> 18) t.push_back(kd::key_float(static_cast<std::int32_t>(k)));
+  t.push_back(INFINITY);
+  t.push_back(-0.0f);
+  t.push_back(0.0f);
+  std::vector<std::uint8_t> got(t.size());
+  for_each_target([&] {
+    kd::encode_codes<Q>(t.data(), t.size(), {1.0f, 0}, got.data(), 0, 0);
+    std::size_t i = 0;
+    while (i < t.size() && got[i] == Q::encode(t[i], {1.0f, 0}, {})) ++i;
+    if (i == t.size()) return;
+    INFO(Q::name() << ": t = " << t[i] << " (key " << kd::float_key(t[i]) << ")");
+    REQUIRE(int(got[i]) == int(Q::encode(t[i], {1.0f, 0}, {})));
+  });
+}
+}  // namespace
+
+TEST_CASE("kernels: value formats encode by their encoder's runs, exactly, at every run boundary",
+          "[kernels][packed]") {
+  check_encoder_runs<lb::Fp8E4M3>();
+  check_encoder_runs<lb::Fp8E5M2>();
+  check_encoder_runs<lb::Fp6E3M2>();
+  check_encoder_runs<lb::Fp6E2M3>();
+  check_encoder_runs<lb::Fp4E2M1>();
+  check_encoder_runs<lb::Nf4>();
+  check_encoder_runs<lb::BnbFp4>();
+  check_encoder_runs<lb::Iq4Nl>();
+  check_encoder_runs<lb::PowerOfTwo<3>>();
+  check_encoder_runs<lb::PowerOfTwo<4>>();
+  check_encoder_runs<lb::SumOfPowersOfTwo<5>>();
+  check_encoder_runs<lb::SumOfPowersOfTwo<3>>();
+  check_encoder_runs<lb::FixedQ<1, 6>>();
+  check_encoder_runs<lb::BinaryAbsMean<>>();
+  check_encoder_runs<lb::ScaledQ<lb::E4M3, lb::MinMax, lb::F32Scale, lb::NearestAway>>();
+  check_encoder_runs<lb::ScaledQ<lb::E5M2, lb::MinMax, lb::F32Scale, lb::TowardZero>>();
+  check_encoder_runs<lb::ScaledQ<lb::NF4, lb::MinMax, lb::F32Scale, lb::NearestAway>>();
+  check_encoder_runs<Mx<lb::E2M3>>();
+}

@@ -9,3 +9,4 @@
 #include "lowbit/kernels/gemm_panels-inl.h"
 #include "lowbit/kernels/gemm_b1-inl.h"
 #include "lowbit/kernels/packed-inl.h"
+#include "lowbit/kernels/encode-inl.h"

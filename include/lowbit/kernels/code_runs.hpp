@@ -1,0 +1,105 @@
+// lowbit: a value format's encoder as a sorted table, so SIMD code can reproduce it exactly.
+// Ordered as integers ("keys"), floats run from -Inf to +Inf with -0 just below +0; a nearest-
+// value encoder (minifloat ties to even, a codebook's tie rule, Pow2's log-domain threshold, the
+// signed zero codes) is constant on runs of consecutive keys, so it is fully described by the
+// key where each run starts and the run's code. The table is found from the encoder itself, by
+// bisection, so no format's rounding rule is written twice.
+#pragma once
+
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include "lowbit/core/error.hpp"
+#include "lowbit/quantizers/mapping.hpp"
+
+LOWBIT_BEGIN_NAMESPACE
+namespace kernels {
+namespace detail {
+
+/// f's position in value order: int32 keys ascend with the floats (NaNs lie beyond +-Inf).
+inline std::int32_t float_key(float f) noexcept {
+  std::int32_t b;
+  std::memcpy(&b, &f, 4);
+  return b < 0 ? b ^ 0x7FFFFFFF : b;
+}
+/// The inverse of float_key (the map is its own inverse).
+inline float key_float(std::int32_t k) noexcept {
+  const std::int32_t b = k < 0 ? k ^ 0x7FFFFFFF : k;
+  float f;
+  std::memcpy(&f, &b, 4);
+  return f;
+}
+
+/// The runs of an encoder over [-Inf, +Inf]: run i holds keys [start[i], start[i+1]) and encodes
+/// to code[i]. start[0] is not stored: `bounds` are the starts of runs 1.., so a key's run is
+/// the number of bounds <= key. Both arrays are padded to a power of two (at least 16) with
+/// INT32_MAX bounds (never <= a finite key) and the last run's code, for branch-free searches.
+struct CodeRuns {
+  std::vector<std::int32_t> bounds;
+  std::vector<std::int32_t> codes;
+  std::array<std::uint8_t, 16> code_bytes{};  ///< codes[0, 16) as bytes (a byte-shuffle table)
+  std::size_t runs = 0;                        ///< before padding
+};
+
+/// The runs of enc (float -> code), which must be monotone: each code one run of keys. Found by
+/// bisection: about 32 calls of enc per run.
+template <class Enc>
+CodeRuns find_code_runs(Enc enc) {
+  CodeRuns t;
+  std::int32_t at = float_key(-std::numeric_limits<float>::infinity());
+  const std::int32_t last = float_key(std::numeric_limits<float>::infinity());
+  std::int32_t code = enc(key_float(at));
+  t.codes.push_back(code);
+  while (enc(key_float(last)) != code) {
+    std::int64_t lo = at, hi = last;  // enc(lo) == code != enc(hi); keys span more than int32
+    while (hi - lo > 1) {
+      const std::int64_t mid = lo + (hi - lo) / 2;
+      (enc(key_float(static_cast<std::int32_t>(mid))) == code ? lo : hi) = mid;
+    }
+    at = static_cast<std::int32_t>(hi);
+    code = enc(key_float(at));
+    t.bounds.push_back(at);
+    t.codes.push_back(code);
+  }
+  t.runs = t.codes.size();
+  std::size_t padded = 16;
+  while (padded < t.runs) padded *= 2;
+  t.bounds.resize(padded, std::numeric_limits<std::int32_t>::max());
+  t.codes.resize(padded, t.codes.back());
+  for (std::size_t i = 0; i < 16; ++i) t.code_bytes[i] = static_cast<std::uint8_t>(t.codes[i]);
+  return t;
+}
+
+/// Value-format mappings (Scaled, MxScaled) encode x as round_to_grid(x / scale): the runs of
+/// that at scale 1 encode x / scale for any scale.
+template <class M>
+inline constexpr bool is_scaled_mapping = false;
+template <class F>
+inline constexpr bool is_scaled_mapping<Scaled<F>> = true;
+template <class F>
+inline constexpr bool is_scaled_mapping<MxScaled<F>> = true;
+
+/// Integer mappings encode x as clamp(R(x / scale) + zero_point, qmin, qmax), low bits kept.
+template <class M>
+inline constexpr bool is_integer_mapping = false;
+template <class F, SymRange kRange>
+inline constexpr bool is_integer_mapping<SymmetricOf<F, kRange>> = true;
+template <int kBits>
+inline constexpr bool is_integer_mapping<Affine<kBits>> = true;
+
+/// The runs of Q's value-format encoder under rounding R, built once per program.
+template <class Q, class R>
+const CodeRuns& code_runs() {
+  static_assert(is_scaled_mapping<typename Q::mapping>);
+  static const CodeRuns t = find_code_runs(
+      [](float v) { return static_cast<std::int32_t>(Q::mapping::template encode<R>(v, GroupParams{1.0f, 0}, {})); });
+  return t;
+}
+
+}  // namespace detail
+}  // namespace kernels
+LOWBIT_END_NAMESPACE

@@ -1,0 +1,219 @@
+// lowbit: quantizing a group of floats to codes, for every PackedMatrix composition: the group's
+// min/max, integer codes by arithmetic (clamp(round(x / scale) + zero point)), value-format codes
+// by counting the encoder's run starts (kernels/code_runs.hpp), and codes packed into the LSB-first
+// bit stream of any width. Each step does the reference's float operations, so codes are identical.
+
+#if defined(LOWBIT_KERNELS_ENCODE_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef LOWBIT_KERNELS_ENCODE_INL_H_
+#undef LOWBIT_KERNELS_ENCODE_INL_H_
+#else
+#define LOWBIT_KERNELS_ENCODE_INL_H_
+#endif
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <type_traits>
+
+#include "hwy/highway.h"
+#include "lowbit/core/bitpack.hpp"
+#include "lowbit/kernels/compat-inl.h"
+
+HWY_BEFORE_NAMESPACE();
+LOWBIT_BEGIN_NAMESPACE
+namespace HWY_NAMESPACE {
+
+/// lo_hi = {min, max} of x[0, n) (n >= 1), or {NaN, NaN} when any element is NaN. Which of two
+/// equal zeros is returned is unspecified: callers treat a zero extreme as undecided.
+inline void MinMaxOf(const float* HWY_RESTRICT x, size_t n, float* HWY_RESTRICT lo_hi) {
+  float lo = x[0], hi = x[0];
+  bool nan = false;
+#if HWY_TARGET == HWY_SCALAR
+  for (size_t i = 0; i < n; ++i) {
+    nan |= x[i] != x[i];
+    lo = std::min(lo, x[i]);
+    hi = std::max(hi, x[i]);
+  }
+#else
+  const hn::ScalableTag<float> df;
+  const size_t N = hn::Lanes(df);
+  auto vlo = hn::Set(df, x[0]), vhi = vlo;
+  auto vnan = hn::Zero(df);  // all-ones lanes: NaN seen
+  for (size_t i = 0; i < n; i += N) {  // a tail's missing lanes repeat x[0]
+    const auto v = i + N <= n ? hn::LoadU(df, x + i) : hn::IfThenElse(hn::FirstN(df, n - i), LoadN(df, x + i, n - i), vlo);
+    vnan = hn::Or(vnan, hn::VecFromMask(df, hn::IsNaN(v)));
+    vlo = hn::Min(vlo, v);
+    vhi = hn::Max(vhi, v);
+  }
+  const hn::RebindToUnsigned<decltype(df)> du;
+  nan = !hn::AllTrue(du, hn::Eq(hn::BitCast(du, vnan), hn::Zero(du)));
+  lo = hn::GetLane(hn::MinOfLanes(df, vlo));
+  hi = hn::GetLane(hn::MaxOfLanes(df, vhi));
+#endif
+  if (nan) lo = hi = std::numeric_limits<float>::quiet_NaN();
+  lo_hi[0] = lo;
+  lo_hi[1] = hi;
+}
+
+/// Integer rounding modes, as NearestEven / NearestAway / TowardZero (core/rounding.hpp).
+enum class IntRound : int { kEven = 0, kAway = 1, kZero = 2 };
+
+/// codes[i] = (clamp(R(t) + zp, qmin, qmax) as int) & mask, t = x[i] / scale (0 when scale is 0):
+/// the integer mappings' encode, in the same float operations.
+template <IntRound kRound>
+void EncodeIntegers(const float* HWY_RESTRICT x, size_t n, float scale, int32_t zp, int32_t qmin, int32_t qmax,
+                    uint32_t mask, uint8_t* HWY_RESTRICT codes) {
+#if HWY_TARGET == HWY_SCALAR
+  for (size_t i = 0; i < n; ++i) {
+    const float t = scale != 0.0f ? x[i] / scale : 0.0f;
+    const float r = kRound == IntRound::kEven ? std::nearbyint(t) : kRound == IntRound::kAway ? std::round(t) : std::trunc(t);
+    const float q = std::clamp(r + static_cast<float>(zp), static_cast<float>(qmin), static_cast<float>(qmax));
+    codes[i] = static_cast<uint8_t>(static_cast<uint32_t>(static_cast<int32_t>(q)) & mask);
+  }
+#else
+  const hn::ScalableTag<float> df;
+  const hn::RebindToSigned<decltype(df)> di;
+  const hn::Rebind<uint8_t, decltype(di)> d8;
+  const size_t N = hn::Lanes(df);
+  const auto vscale = hn::Set(df, scale), vzp = hn::Set(df, static_cast<float>(zp));
+  const auto vmin = hn::Set(df, static_cast<float>(qmin)), vmax = hn::Set(df, static_cast<float>(qmax));
+  const auto vmask = hn::Set(di, static_cast<int32_t>(mask));
+  for (size_t i = 0; i < n; i += N) {
+    const size_t count = std::min(N, n - i);
+    const auto t = scale != 0.0f ? hn::Div(LoadUpTo(df, x + i, count), vscale) : hn::Zero(df);
+    hn::Vec<decltype(df)> r;
+    if constexpr (kRound == IntRound::kEven) {
+      r = hn::Round(t);
+    } else if constexpr (kRound == IntRound::kZero) {
+      r = hn::Trunc(t);
+    } else {  // std::round: away from zero when the dropped part (exact) is at least 1/2
+      const auto tr = hn::Trunc(t);
+      const auto up = hn::Ge(hn::Abs(hn::Sub(t, tr)), hn::Set(df, 0.5f));
+      r = hn::IfThenElse(up, hn::Add(tr, hn::CopySign(hn::Set(df, 1.0f), t)), tr);
+    }
+    const auto q = hn::Min(hn::Max(hn::Add(r, vzp), vmin), vmax);
+    const auto code = hn::And(TruncateInRange(di, q), vmask);
+    StoreUpTo(DemoteToBytes(d8, code), d8, codes + i, count);
+  }
+#endif
+}
+
+/// codes[i] = the code of the run holding key(t), t = x[i] / scale (0 when scale is 0): the number
+/// of run starts <= key(t) indexes `run_codes`. Up to 16 runs: a compare per start and a byte
+/// shuffle of `run_bytes`; more: a branch-free binary search by gathers. t must not be NaN.
+inline void EncodeRuns(const float* HWY_RESTRICT x, size_t n, float scale, const int32_t* HWY_RESTRICT bounds,
+                       const int32_t* HWY_RESTRICT run_codes, const uint8_t* HWY_RESTRICT run_bytes, size_t padded,
+                       uint8_t* HWY_RESTRICT codes) {
+#if HWY_TARGET == HWY_SCALAR
+  (void)run_bytes;
+  for (size_t i = 0; i < n; ++i) {
+    const float t = scale != 0.0f ? x[i] / scale : 0.0f;
+    int32_t b;
+    std::memcpy(&b, &t, 4);
+    const int32_t key = b < 0 ? b ^ 0x7FFFFFFF : b;
+    size_t idx = 0;
+    for (size_t step = padded / 2; step >= 1; step /= 2)
+      if (bounds[idx + step - 1] <= key) idx += step;
+    codes[i] = static_cast<uint8_t>(run_codes[idx]);
+  }
+#else
+  const hn::ScalableTag<float> df;
+  const hn::RebindToSigned<decltype(df)> di;
+  const hn::Repartition<uint8_t, decltype(df)> du8;
+  const hn::Rebind<uint8_t, decltype(di)> d8;
+  const size_t N = hn::Lanes(df);
+  const auto vscale = hn::Set(df, scale);
+  const auto key_of = [&](size_t i, size_t count) {
+    const auto t = scale != 0.0f ? hn::Div(LoadUpTo(df, x + i, count), vscale) : hn::Zero(df);
+    const auto b = hn::BitCast(di, t);
+    return hn::Xor(b, hn::And(hn::ShiftRight<31>(b), hn::Set(di, 0x7FFFFFFF)));
+  };
+  if (padded == 16) {
+    hn::Vec<decltype(di)> start[15];
+    for (size_t j = 0; j < 15; ++j) start[j] = hn::Set(di, bounds[j]);
+    const auto table = hn::LoadDup128(du8, run_bytes);
+    for (size_t i = 0; i < n; i += N) {
+      const size_t count = std::min(N, n - i);
+      const auto key = key_of(i, count);
+      auto idx = hn::Set(di, 15);  // less one per start above the key
+      for (size_t j = 0; j < 15; ++j) idx = hn::Add(idx, hn::VecFromMask(di, hn::Gt(start[j], key)));
+      // idx's low byte picks the code; the other three bytes of each lane read as zero (0x80)
+      const auto sel = hn::BitCast(du8, hn::Or(idx, hn::Set(di, static_cast<int32_t>(0x80808000u))));
+      const auto code = hn::BitCast(di, hn::TableLookupBytes(table, sel));
+      StoreUpTo(DemoteToBytes(d8, code), d8, codes + i, count);
+    }
+  } else {
+    for (size_t i = 0; i < n; i += N) {
+      const size_t count = std::min(N, n - i);
+      const auto key = key_of(i, count);
+      auto idx = hn::Zero(di);
+      for (size_t step = padded / 2; step >= 1; step /= 2) {
+        const auto probe = hn::Add(idx, hn::Set(di, static_cast<int32_t>(step - 1)));
+        const auto up = hn::Not(hn::Gt(hn::GatherIndex(di, bounds, probe), key));
+        idx = hn::IfThenElse(up, hn::Add(idx, hn::Set(di, static_cast<int32_t>(step))), idx);
+      }
+      StoreUpTo(DemoteToBytes(d8, hn::GatherIndex(di, run_codes, idx)), d8, codes + i, count);
+    }
+  }
+#endif
+}
+
+/// Packs codes[0, n) (each < 2^kBits, kBits < 8) into the bit stream's packed_bytes(n, kBits)
+/// bytes at out. Eight codes fill kBits bytes: each u64 lane folds its eight bytes by pairs, the
+/// halves closing the gaps (bytes -> 2 kBits bits per u16 -> 4 kBits per u32 -> 8 kBits).
+template <int kBits>
+void PackStream(const uint8_t* HWY_RESTRICT codes, size_t n, uint8_t* HWY_RESTRICT out) {
+  size_t done = 0;
+#if HWY_TARGET != HWY_SCALAR
+  const hn::ScalableTag<uint64_t> d64;
+  const size_t N = hn::Lanes(d64);
+  const auto fold = [&](auto v, auto lo_mask, auto shift) {
+    const auto lo = hn::And(v, hn::Set(d64, lo_mask));
+    return hn::Or(lo, hn::ShiftRight<decltype(shift)::value>(hn::AndNot(hn::Set(d64, lo_mask), v)));
+  };
+  HWY_ALIGN uint64_t lanes[hn::MaxLanes(d64)];
+  const size_t groups = n / 8;
+  for (size_t g = 0; g < groups; g += N) {
+    const size_t count = std::min(N, groups - g);
+    auto v = LoadUpTo(d64, reinterpret_cast<const uint64_t*>(codes + 8 * g), count);
+    v = fold(v, 0x00FF00FF00FF00FFull, std::integral_constant<int, 8 - kBits>{});
+    v = fold(v, 0x0000FFFF0000FFFFull, std::integral_constant<int, 16 - 2 * kBits>{});
+    v = fold(v, 0x00000000FFFFFFFFull, std::integral_constant<int, 32 - 4 * kBits>{});
+    hn::Store(v, d64, lanes);
+    for (size_t j = 0; j < count; ++j) std::memcpy(out + (g + j) * kBits, &lanes[j], kBits);  // little-endian
+  }
+  done = groups * 8;
+#endif
+  pack_codes({codes + done, n - done}, kBits, {out + done / 8 * kBits, packed_bytes(n - done, kBits)});
+}
+
+#define LOWBIT_ENCODE_EXPORTS(B) \
+  inline void PackStream##B(const uint8_t* codes, size_t n, uint8_t* out) { PackStream<B>(codes, n, out); }
+LOWBIT_ENCODE_EXPORTS(1)
+LOWBIT_ENCODE_EXPORTS(2)
+LOWBIT_ENCODE_EXPORTS(3)
+LOWBIT_ENCODE_EXPORTS(4)
+LOWBIT_ENCODE_EXPORTS(5)
+LOWBIT_ENCODE_EXPORTS(6)
+LOWBIT_ENCODE_EXPORTS(7)
+#undef LOWBIT_ENCODE_EXPORTS
+
+inline void EncodeIntegersEven(const float* x, size_t n, float s, int32_t zp, int32_t lo, int32_t hi, uint32_t mask,
+                               uint8_t* codes) {
+  EncodeIntegers<IntRound::kEven>(x, n, s, zp, lo, hi, mask, codes);
+}
+inline void EncodeIntegersAway(const float* x, size_t n, float s, int32_t zp, int32_t lo, int32_t hi, uint32_t mask,
+                               uint8_t* codes) {
+  EncodeIntegers<IntRound::kAway>(x, n, s, zp, lo, hi, mask, codes);
+}
+inline void EncodeIntegersZero(const float* x, size_t n, float s, int32_t zp, int32_t lo, int32_t hi, uint32_t mask,
+                               uint8_t* codes) {
+  EncodeIntegers<IntRound::kZero>(x, n, s, zp, lo, hi, mask, codes);
+}
+
+}  // namespace HWY_NAMESPACE
+LOWBIT_END_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#endif  // include guard
