@@ -444,6 +444,7 @@ lowbit_test::Mat quantize_inputs(std::size_t cols) {
       if (r == 3) v = c == 0 ? 127.0f : static_cast<float>(c % 31) - 15.5f;  // ties at scale 1
       if (r == 4 && c % 2 == 1) v = 1e-41f * v;               // subnormals among normals
       if (r == 5) v *= 1e30f;                                  // near FLT_MAX: affine widths overflow
+      if (r == 6) v = (c % 5 == 0) != (c / 32 % 2 == 1) ? -0.0f : 0.0f;  // zeros of both signs, in mixed orders
       x.v[r * cols + c] = v;
     }
   }
@@ -484,6 +485,25 @@ void check_packed_quantize(const lowbit_test::Mat& x) {
 template <class Q>
 using Mx = lb::Quantizer<lb::MxScaled<Q>, lb::MinMax, lb::E8M0Scale>;
 }  // namespace
+
+TEST_CASE("kernels: the SIMD min/max fit is MinMax::fit bit for bit, zero signs included", "[kernels][packed]") {
+  const auto x = quantize_inputs(100);
+  std::vector<float> group;
+  for_each_target([&] {
+    for (std::size_t r0 = 0; r0 < x.rows; ++r0)
+      for (std::size_t c0 : {0u, 1u, 5u, 32u, 64u})
+        for (std::size_t n : {1u, 4u, 16u, 17u, 36u}) {
+          const lb::GroupBounds b{r0, std::min(x.rows, r0 + 1 + n % 3), c0, std::min<std::size_t>(100, c0 + n)};
+          group.clear();
+          for (std::size_t r = b.r0; r < b.r1; ++r)
+            for (std::size_t c = b.c0; c < b.c1; ++c) group.push_back(x.v[r * x.cols + c]);
+          const lb::Range want = lb::MinMax::fit<lb::Int8Sym>(group), got = lb::kernels::detail::min_max(x.view(), b);
+          INFO("rows " << b.r0 << ".." << b.r1 << ", cols " << b.c0 << ".." << b.c1);
+          REQUIRE(std::memcmp(&want.lo, &got.lo, 4) == 0);
+          REQUIRE(std::memcmp(&want.hi, &got.hi, 4) == 0);
+        }
+  });
+}
 
 TEST_CASE("kernels: PackedMatrix quantize equals the reference for every kind of composition",
           "[kernels][packed]") {

@@ -1,7 +1,6 @@
 // lowbit: PackedMatrix compositions through the SIMD kernels.
 // quantize: the reference's two steps, each in SIMD. Parameters: a MinMax group's range by SIMD
-// min/max (other estimators, and a zero extreme whose sign only the reference's element order
-// decides, take the reference's fit); then every row's codes: integer mappings by their float
+// min/max (other estimators take the reference's fit); then every row's codes: integer mappings by their float
 // arithmetic, value formats by the runs of their own encoder (kernels/code_runs.hpp), and the
 // codes packed to the row's bit stream (kernels/encode-inl.h). Stochastic rounding, custom
 // mappings and NaN-scale groups (OCP MX with non-finite input) encode element by element.
@@ -57,6 +56,29 @@ void pack_stream(const std::uint8_t* codes, std::size_t n, std::uint8_t* out) {
   else if constexpr (kBits == 6) LOWBIT_DISPATCH(PackStream6)(codes, n, out);
   else if constexpr (kBits == 7) LOWBIT_DISPATCH(PackStream7)(codes, n, out);
   else std::copy(codes, codes + n, out);
+}
+
+/// MinMax::fit of group b of x (rows contiguous), bit for bit: SIMD min/max, and a zero extreme
+/// takes the sign of the group's first zero, as MinMax keeps the first of equal values.
+inline Range min_max(MatrixView<const float> x, const GroupBounds& b) noexcept {
+  Range range{x(b.r0, b.c0), x(b.r0, b.c0)};
+  float lo_hi[2];
+  for (std::size_t r = b.r0; r < b.r1; ++r) {
+    LOWBIT_DISPATCH(MinMaxOf)(&x(r, b.c0), b.c1 - b.c0, lo_hi);
+    if (lo_hi[0] != lo_hi[0]) return Range{lo_hi[0], lo_hi[1]};  // NaN: MinMax's {NaN, NaN}
+    range = {std::min(range.lo, lo_hi[0]), std::max(range.hi, lo_hi[1])};
+  }
+  if (range.lo == 0.0f || range.hi == 0.0f) {
+    const float zero = [&] {
+      for (std::size_t r = b.r0; r < b.r1; ++r)
+        for (std::size_t c = b.c0; c < b.c1; ++c)
+          if (x(r, c) == 0.0f) return x(r, c);
+      return 0.0f;
+    }();
+    if (range.lo == 0.0f) range.lo = zero;
+    if (range.hi == 0.0f) range.hi = zero;
+  }
+  return range;
 }
 
 /// Whether Q's codes can come from the SIMD encoders (else: Q::encode per element).
@@ -123,17 +145,7 @@ PackedMatrix<Q, G, L> quantize(MatrixView<const float> x, const QuantizeOptions&
   std::vector<float> buf;
   ::lowbit::detail::fit_params(m, [&](std::size_t gr, std::size_t gc) {
     if constexpr (requires { requires std::same_as<typename Q::estimator, MinMax>; }) {
-      if (rows_contiguous) {
-        const GroupBounds b = group_bounds(grid, gr, gc, x.rows, x.cols);
-        Range range{x(b.r0, b.c0), x(b.r0, b.c0)};
-        float lo_hi[2];
-        for (std::size_t r = b.r0; r < b.r1; ++r) {
-          LOWBIT_DISPATCH(detail::MinMaxOf)(&x(r, b.c0), b.c1 - b.c0, lo_hi);
-          range = {std::min(range.lo, lo_hi[0]), std::max(range.hi, lo_hi[1])};
-          if (lo_hi[0] != lo_hi[0]) return Range{lo_hi[0], lo_hi[1]};  // NaN: MinMax's {NaN, NaN}
-        }
-        if (range.lo != 0.0f && range.hi != 0.0f) return range;
-      }
+      if (rows_contiguous) return detail::min_max(x, group_bounds(grid, gr, gc, x.rows, x.cols));
     }
     ::lowbit::detail::gather_group(x, grid, gr, gc, buf);
     return Q::fit_range(buf);
