@@ -1,4 +1,5 @@
-// Reference quantize/dequantize throughput against a memcpy baseline in the same run.
+// PackedMatrix and GGUF quantize/dequantize throughput, SIMD and reference, against a memcpy
+// baseline in the same run.
 // Bytes counted: the f32 matrix read (quantize) or written (dequantize); memcpy counts bytes copied.
 #include <benchmark/benchmark.h>
 
@@ -36,16 +37,18 @@ void BM_Memcpy(benchmark::State& state) {
   state.SetLabel("baseline");
 }
 
-template <class Q, class G>
+/// lowbit::ref::quantize, or with kSimd the SIMD kernel (kernels/packed.hpp).
+template <class Q, class G, bool kSimd>
 void BM_Quantize(benchmark::State& state) {
   const auto& w = weights();
   for (auto _ : state) {
-    auto q = lb::ref::quantize<Q, G>(lb::make_view(w.data(), kRows, kCols));
+    auto q = kSimd ? lb::kernels::quantize<Q, G>(lb::make_view(w.data(), kRows, kCols))
+                   : lb::ref::quantize<Q, G>(lb::make_view(w.data(), kRows, kCols));
     benchmark::DoNotOptimize(q.codes());
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * w.size() * sizeof(float)));
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * w.size()));
-  state.SetLabel(Q::name() + " / " + G::name());
+  state.SetLabel(Q::name() + " / " + G::name() + (kSimd ? " simd " + lb::kernels::target_name() : ""));
 }
 
 /// lowbit::ref::dequantize, or with kSimd the SIMD kernel (kernels/packed.hpp), same tensor.
@@ -92,21 +95,26 @@ using Int8Row = lb::Int8Sym;
 using Int4Blk = lb::IntSym<4, lb::MinMax, lb::F16Scale>;
 using Int4Aff = lb::IntAffine<4, lb::MinMax, lb::F16Scale>;
 using Int3Sup = lb::Int3Affine;
+using Super256 = lb::SuperBlock<256, 32>;
+using Fp8Row = lb::Fp8E4M3;
+using Nf4Blk = lb::Nf4;
+using Mxfp4 = lb::Quantizer<lb::MxScaled<lb::E2M1>, lb::MinMax, lb::E8M0Scale>;
 }  // namespace
 
 BENCHMARK(BM_Memcpy)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Quantize<Int8Row, lb::PerRow>)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Quantize<Int4Blk, lb::Blockwise<32>>)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Quantize<Int4Aff, lb::Blockwise<128>>)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Quantize<Int3Sup, lb::SuperBlock<256, 32>>)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Dequantize<Int8Row, lb::PerRow, false>)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Dequantize<Int4Blk, lb::Blockwise<32>, false>)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Dequantize<Int4Aff, lb::Blockwise<128>, false>)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Dequantize<Int3Sup, lb::SuperBlock<256, 32>, false>)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Dequantize<Int8Row, lb::PerRow, true>)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Dequantize<Int4Blk, lb::Blockwise<32>, true>)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Dequantize<Int4Aff, lb::Blockwise<128>, true>)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Dequantize<Int3Sup, lb::SuperBlock<256, 32>, true>)->Unit(benchmark::kMillisecond);
+/// A composition's quantize and dequantize, reference then SIMD.
+#define LOWBIT_CODEC_BENCH(Q, G)                                       \
+  BENCHMARK(BM_Quantize<Q, G, false>)->Unit(benchmark::kMillisecond);   \
+  BENCHMARK(BM_Quantize<Q, G, true>)->Unit(benchmark::kMillisecond);    \
+  BENCHMARK(BM_Dequantize<Q, G, false>)->Unit(benchmark::kMillisecond); \
+  BENCHMARK(BM_Dequantize<Q, G, true>)->Unit(benchmark::kMillisecond)
+LOWBIT_CODEC_BENCH(Int8Row, lb::PerRow);
+LOWBIT_CODEC_BENCH(Int4Blk, lb::Blockwise<32>);
+LOWBIT_CODEC_BENCH(Int4Aff, lb::Blockwise<128>);
+LOWBIT_CODEC_BENCH(Int3Sup, Super256);
+LOWBIT_CODEC_BENCH(Fp8Row, lb::PerRow);
+LOWBIT_CODEC_BENCH(Nf4Blk, lb::Blockwise<64>);
+LOWBIT_CODEC_BENCH(Mxfp4, lb::Blockwise<32>);
 BENCHMARK(BM_KernelQuantize<lb::gguf::Q8_0>)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_KernelQuantize<lb::gguf::Q4_0>)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_KernelDequantize<lb::gguf::Q8_0>)->Unit(benchmark::kMillisecond);

@@ -486,22 +486,37 @@ template <class Q>
 using Mx = lb::Quantizer<lb::MxScaled<Q>, lb::MinMax, lb::E8M0Scale>;
 }  // namespace
 
-TEST_CASE("kernels: the SIMD min/max fit is MinMax::fit bit for bit, zero signs included", "[kernels][packed]") {
-  const auto x = quantize_inputs(100);
+namespace {
+/// min_max_ranges gives MinMax::fit of every group of G's grid, bit for bit.
+template <class G>
+void check_min_max(const lowbit_test::Mat& x) {
+  const lb::GroupGrid grid = lb::group_grid<G>(x.rows, x.cols);
+  std::vector<lb::Range> got(grid.cols);
   std::vector<float> group;
+  for (std::size_t gr = 0; gr < grid.rows; ++gr) {
+    lb::kernels::detail::min_max_ranges(x.view(), grid, gr, got.data());
+    for (std::size_t gc = 0; gc < grid.cols; ++gc) {
+      lowbit::detail::gather_group(x.view(), grid, gr, gc, group);
+      const lb::Range want = lb::MinMax::fit<lb::Int8Sym>(group);
+      INFO(G::name() << ": group " << gr << ", " << gc << ": " << want.lo << " " << want.hi);
+      REQUIRE(std::memcmp(&want.lo, &got[gc].lo, 4) == 0);
+      REQUIRE(std::memcmp(&want.hi, &got[gc].hi, 4) == 0);
+    }
+  }
+}
+}  // namespace
+
+TEST_CASE("kernels: the SIMD min/max fit is MinMax::fit bit for bit, zero signs and NaN included",
+          "[kernels][packed]") {
+  auto x = quantize_inputs(100);
+  x.v[4 * 100 + 50] = NAN;
   for_each_target([&] {
-    for (std::size_t r0 = 0; r0 < x.rows; ++r0)
-      for (std::size_t c0 : {0u, 1u, 5u, 32u, 64u})
-        for (std::size_t n : {1u, 4u, 16u, 17u, 36u}) {
-          const lb::GroupBounds b{r0, std::min(x.rows, r0 + 1 + n % 3), c0, std::min<std::size_t>(100, c0 + n)};
-          group.clear();
-          for (std::size_t r = b.r0; r < b.r1; ++r)
-            for (std::size_t c = b.c0; c < b.c1; ++c) group.push_back(x.v[r * x.cols + c]);
-          const lb::Range want = lb::MinMax::fit<lb::Int8Sym>(group), got = lb::kernels::detail::min_max(x.view(), b);
-          INFO("rows " << b.r0 << ".." << b.r1 << ", cols " << b.c0 << ".." << b.c1);
-          REQUIRE(std::memcmp(&want.lo, &got.lo, 4) == 0);
-          REQUIRE(std::memcmp(&want.hi, &got.hi, 4) == 0);
-        }
+    check_min_max<lb::PerRow>(x);
+    check_min_max<lb::PerTensor>(x);
+    check_min_max<lb::PerCol>(x);
+    check_min_max<lb::Blockwise<16>>(x);
+    check_min_max<lb::Blockwise<36>>(x);
+    check_min_max<lb::SuperBlock<64, 16>>(x);
   });
 }
 
@@ -593,7 +608,9 @@ void check_encoder_runs() {
   t.push_back(0.0f);
   std::vector<std::uint8_t> got(t.size());
   for_each_target([&] {
-    kd::encode_codes<Q>(t.data(), t.size(), {1.0f, 0}, got.data(), 0, 0);
+    const float one = 1.0f;
+    const std::int32_t zero = 0;
+    kd::encode_row<Q>(t.data(), t.size(), t.size(), &one, &zero, got.data(), 0, 0);
     std::size_t i = 0;
     while (i < t.size() && got[i] == Q::encode(t[i], {1.0f, 0}, {})) ++i;
     if (i == t.size()) return;

@@ -26,7 +26,7 @@ namespace HWY_NAMESPACE {
 
 /// lo_hi = {min, max} of x[0, n) (n >= 1), or {NaN, NaN} when any element is NaN. Which of two
 /// equal zeros is returned is unspecified: callers treat a zero extreme as undecided.
-inline void MinMaxOf(const float* HWY_RESTRICT x, size_t n, float* HWY_RESTRICT lo_hi) {
+HWY_INLINE void MinMaxOf(const float* HWY_RESTRICT x, size_t n, float* HWY_RESTRICT lo_hi) {
   float lo = x[0], hi = x[0];
   bool nan = false;
 #if HWY_TARGET == HWY_SCALAR
@@ -37,6 +37,7 @@ inline void MinMaxOf(const float* HWY_RESTRICT x, size_t n, float* HWY_RESTRICT 
   }
 #else
   const hn::ScalableTag<float> df;
+  const hn::RebindToUnsigned<decltype(df)> du;
   const size_t N = hn::Lanes(df);
   auto vlo = hn::Set(df, x[0]), vhi = vlo;
   auto vnan = hn::Zero(df);  // all-ones lanes: NaN seen
@@ -46,7 +47,6 @@ inline void MinMaxOf(const float* HWY_RESTRICT x, size_t n, float* HWY_RESTRICT 
     vlo = hn::Min(vlo, v);
     vhi = hn::Max(vhi, v);
   }
-  const hn::RebindToUnsigned<decltype(df)> du;
   nan = !hn::AllTrue(du, hn::Eq(hn::BitCast(du, vnan), hn::Zero(du)));
   lo = hn::GetLane(hn::MinOfLanes(df, vlo));
   hi = hn::GetLane(hn::MaxOfLanes(df, vhi));
@@ -56,19 +56,28 @@ inline void MinMaxOf(const float* HWY_RESTRICT x, size_t n, float* HWY_RESTRICT 
   lo_hi[1] = hi;
 }
 
+/// MinMaxOf of each group of x[0, n): groups of gw elements, the last one partial; group g's
+/// extremes go to lo_hi[2g], lo_hi[2g + 1].
+inline void MinMaxGroups(const float* HWY_RESTRICT x, size_t n, size_t gw, float* HWY_RESTRICT lo_hi) {
+  for (size_t g0 = 0; g0 < n; g0 += gw, lo_hi += 2) MinMaxOf(x + g0, std::min(gw, n - g0), lo_hi);
+}
+
 /// Integer rounding modes, as NearestEven / NearestAway / TowardZero (core/rounding.hpp).
 enum class IntRound : int { kEven = 0, kAway = 1, kZero = 2 };
 
-/// codes[i] = (clamp(R(t) + zp, qmin, qmax) as int) & mask, t = x[i] / scale (0 when scale is 0):
-/// the integer mappings' encode, in the same float operations.
+/// codes[i] = (clamp(R(t) + zp, qmin, qmax) as int) & mask, t = x[i] / scale (0 when scale is 0),
+/// with scale and zp those of i's group (groups of gw elements): the integer mappings' encode, in
+/// the same float operations.
 template <IntRound kRound>
-void EncodeIntegers(const float* HWY_RESTRICT x, size_t n, float scale, int32_t zp, int32_t qmin, int32_t qmax,
-                    uint32_t mask, uint8_t* HWY_RESTRICT codes) {
+void EncodeIntegers(const float* HWY_RESTRICT x, size_t n, size_t gw, const float* HWY_RESTRICT scales,
+                    const int32_t* HWY_RESTRICT zps, int32_t qmin, int32_t qmax, uint32_t mask,
+                    uint8_t* HWY_RESTRICT codes) {
 #if HWY_TARGET == HWY_SCALAR
   for (size_t i = 0; i < n; ++i) {
+    const float scale = scales[i / gw];
     const float t = scale != 0.0f ? x[i] / scale : 0.0f;
     const float r = kRound == IntRound::kEven ? std::nearbyint(t) : kRound == IntRound::kAway ? std::round(t) : std::trunc(t);
-    const float q = std::clamp(r + static_cast<float>(zp), static_cast<float>(qmin), static_cast<float>(qmax));
+    const float q = std::clamp(r + static_cast<float>(zps[i / gw]), static_cast<float>(qmin), static_cast<float>(qmax));
     codes[i] = static_cast<uint8_t>(static_cast<uint32_t>(static_cast<int32_t>(q)) & mask);
   }
 #else
@@ -76,38 +85,44 @@ void EncodeIntegers(const float* HWY_RESTRICT x, size_t n, float scale, int32_t 
   const hn::RebindToSigned<decltype(df)> di;
   const hn::Rebind<uint8_t, decltype(di)> d8;
   const size_t N = hn::Lanes(df);
-  const auto vscale = hn::Set(df, scale), vzp = hn::Set(df, static_cast<float>(zp));
   const auto vmin = hn::Set(df, static_cast<float>(qmin)), vmax = hn::Set(df, static_cast<float>(qmax));
   const auto vmask = hn::Set(di, static_cast<int32_t>(mask));
-  for (size_t i = 0; i < n; i += N) {
-    const size_t count = std::min(N, n - i);
-    const auto t = scale != 0.0f ? hn::Div(LoadUpTo(df, x + i, count), vscale) : hn::Zero(df);
-    hn::Vec<decltype(df)> r;
-    if constexpr (kRound == IntRound::kEven) {
-      r = hn::Round(t);
-    } else if constexpr (kRound == IntRound::kZero) {
-      r = hn::Trunc(t);
-    } else {  // std::round: away from zero when the dropped part (exact) is at least 1/2
-      const auto tr = hn::Trunc(t);
-      const auto up = hn::Ge(hn::Abs(hn::Sub(t, tr)), hn::Set(df, 0.5f));
-      r = hn::IfThenElse(up, hn::Add(tr, hn::CopySign(hn::Set(df, 1.0f), t)), tr);
+  for (size_t g0 = 0, g = 0; g0 < n; g0 += gw, ++g) {
+    const size_t end = std::min(n, g0 + gw);
+    const float scale = scales[g];
+    const auto vscale = hn::Set(df, scale), vzp = hn::Set(df, static_cast<float>(zps[g]));
+    for (size_t i = g0; i < end; i += N) {
+      const size_t count = std::min(N, end - i);
+      const auto t = scale != 0.0f ? hn::Div(LoadUpTo(df, x + i, count), vscale) : hn::Zero(df);
+      hn::Vec<decltype(df)> r;
+      if constexpr (kRound == IntRound::kEven) {
+        r = hn::Round(t);
+      } else if constexpr (kRound == IntRound::kZero) {
+        r = hn::Trunc(t);
+      } else {  // std::round: away from zero when the dropped part (exact) is at least 1/2
+        const auto tr = hn::Trunc(t);
+        const auto up = hn::Ge(hn::Abs(hn::Sub(t, tr)), hn::Set(df, 0.5f));
+        r = hn::IfThenElse(up, hn::Add(tr, hn::CopySign(hn::Set(df, 1.0f), t)), tr);
+      }
+      const auto q = hn::Min(hn::Max(hn::Add(r, vzp), vmin), vmax);
+      const auto code = hn::And(TruncateInRange(di, q), vmask);
+      StoreUpTo(DemoteToBytes(d8, code), d8, codes + i, count);
     }
-    const auto q = hn::Min(hn::Max(hn::Add(r, vzp), vmin), vmax);
-    const auto code = hn::And(TruncateInRange(di, q), vmask);
-    StoreUpTo(DemoteToBytes(d8, code), d8, codes + i, count);
   }
 #endif
 }
 
-/// codes[i] = the code of the run holding key(t), t = x[i] / scale (0 when scale is 0): the number
-/// of run starts <= key(t) indexes `run_codes`. Up to 16 runs: a compare per start and a byte
-/// shuffle of `run_bytes`; more: a branch-free binary search by gathers. t must not be NaN.
-inline void EncodeRuns(const float* HWY_RESTRICT x, size_t n, float scale, const int32_t* HWY_RESTRICT bounds,
-                       const int32_t* HWY_RESTRICT run_codes, const uint8_t* HWY_RESTRICT run_bytes, size_t padded,
-                       uint8_t* HWY_RESTRICT codes) {
+/// codes[i] = the code of the run holding key(t), t = x[i] / scale (0 when scale is 0), scale that
+/// of i's group (groups of gw elements): the number of run starts <= key(t) indexes `run_codes`.
+/// Up to 16 runs: a compare per start and a byte shuffle of `run_bytes`; more: a branch-free
+/// binary search by gathers. A NaN t gives an unspecified code.
+inline void EncodeRuns(const float* HWY_RESTRICT x, size_t n, size_t gw, const float* HWY_RESTRICT scales,
+                       const int32_t* HWY_RESTRICT bounds, const int32_t* HWY_RESTRICT run_codes,
+                       const uint8_t* HWY_RESTRICT run_bytes, size_t padded, uint8_t* HWY_RESTRICT codes) {
 #if HWY_TARGET == HWY_SCALAR
   (void)run_bytes;
   for (size_t i = 0; i < n; ++i) {
+    const float scale = scales[i / gw];
     const float t = scale != 0.0f ? x[i] / scale : 0.0f;
     int32_t b;
     std::memcpy(&b, &t, 4);
@@ -123,9 +138,8 @@ inline void EncodeRuns(const float* HWY_RESTRICT x, size_t n, float scale, const
   const hn::Repartition<uint8_t, decltype(df)> du8;
   const hn::Rebind<uint8_t, decltype(di)> d8;
   const size_t N = hn::Lanes(df);
-  const auto vscale = hn::Set(df, scale);
-  const auto key_of = [&](size_t i, size_t count) {
-    const auto t = scale != 0.0f ? hn::Div(LoadUpTo(df, x + i, count), vscale) : hn::Zero(df);
+  const auto key_of = [&](const float* p, size_t count, float scale) {
+    const auto t = scale != 0.0f ? hn::Div(LoadUpTo(df, p, count), hn::Set(df, scale)) : hn::Zero(df);
     const auto b = hn::BitCast(di, t);
     return hn::Xor(b, hn::And(hn::ShiftRight<31>(b), hn::Set(di, 0x7FFFFFFF)));
   };
@@ -133,27 +147,33 @@ inline void EncodeRuns(const float* HWY_RESTRICT x, size_t n, float scale, const
     hn::Vec<decltype(di)> start[15];
     for (size_t j = 0; j < 15; ++j) start[j] = hn::Set(di, bounds[j]);
     const auto table = hn::LoadDup128(du8, run_bytes);
-    for (size_t i = 0; i < n; i += N) {
-      const size_t count = std::min(N, n - i);
-      const auto key = key_of(i, count);
-      auto idx = hn::Set(di, 15);  // less one per start above the key
-      for (size_t j = 0; j < 15; ++j) idx = hn::Add(idx, hn::VecFromMask(di, hn::Gt(start[j], key)));
-      // idx's low byte picks the code; the other three bytes of each lane read as zero (0x80)
-      const auto sel = hn::BitCast(du8, hn::Or(idx, hn::Set(di, static_cast<int32_t>(0x80808000u))));
-      const auto code = hn::BitCast(di, hn::TableLookupBytes(table, sel));
-      StoreUpTo(DemoteToBytes(d8, code), d8, codes + i, count);
+    for (size_t g0 = 0, g = 0; g0 < n; g0 += gw, ++g) {
+      const size_t end = std::min(n, g0 + gw);
+      for (size_t i = g0; i < end; i += N) {
+        const size_t count = std::min(N, end - i);
+        const auto key = key_of(x + i, count, scales[g]);
+        auto idx = hn::Set(di, 15);  // less one per start above the key
+        for (size_t j = 0; j < 15; ++j) idx = hn::Add(idx, hn::VecFromMask(di, hn::Gt(start[j], key)));
+        // idx's low byte picks the code; the other three bytes of each lane read as zero (0x80)
+        const auto sel = hn::BitCast(du8, hn::Or(idx, hn::Set(di, static_cast<int32_t>(0x80808000u))));
+        const auto code = hn::BitCast(di, hn::TableLookupBytes(table, sel));
+        StoreUpTo(DemoteToBytes(d8, code), d8, codes + i, count);
+      }
     }
   } else {
-    for (size_t i = 0; i < n; i += N) {
-      const size_t count = std::min(N, n - i);
-      const auto key = key_of(i, count);
-      auto idx = hn::Zero(di);
-      for (size_t step = padded / 2; step >= 1; step /= 2) {
-        const auto probe = hn::Add(idx, hn::Set(di, static_cast<int32_t>(step - 1)));
-        const auto up = hn::Not(hn::Gt(hn::GatherIndex(di, bounds, probe), key));
-        idx = hn::IfThenElse(up, hn::Add(idx, hn::Set(di, static_cast<int32_t>(step))), idx);
+    for (size_t g0 = 0, g = 0; g0 < n; g0 += gw, ++g) {
+      const size_t end = std::min(n, g0 + gw);
+      for (size_t i = g0; i < end; i += N) {
+        const size_t count = std::min(N, end - i);
+        const auto key = key_of(x + i, count, scales[g]);
+        auto idx = hn::Zero(di);
+        for (size_t step = padded / 2; step >= 1; step /= 2) {
+          const auto probe = hn::Add(idx, hn::Set(di, static_cast<int32_t>(step - 1)));
+          const auto up = hn::Not(hn::Gt(hn::GatherIndex(di, bounds, probe), key));
+          idx = hn::IfThenElse(up, hn::Add(idx, hn::Set(di, static_cast<int32_t>(step))), idx);
+        }
+        StoreUpTo(DemoteToBytes(d8, hn::GatherIndex(di, run_codes, idx)), d8, codes + i, count);
       }
-      StoreUpTo(DemoteToBytes(d8, hn::GatherIndex(di, run_codes, idx)), d8, codes + i, count);
     }
   }
 #endif
@@ -199,18 +219,15 @@ LOWBIT_ENCODE_EXPORTS(6)
 LOWBIT_ENCODE_EXPORTS(7)
 #undef LOWBIT_ENCODE_EXPORTS
 
-inline void EncodeIntegersEven(const float* x, size_t n, float s, int32_t zp, int32_t lo, int32_t hi, uint32_t mask,
-                               uint8_t* codes) {
-  EncodeIntegers<IntRound::kEven>(x, n, s, zp, lo, hi, mask, codes);
-}
-inline void EncodeIntegersAway(const float* x, size_t n, float s, int32_t zp, int32_t lo, int32_t hi, uint32_t mask,
-                               uint8_t* codes) {
-  EncodeIntegers<IntRound::kAway>(x, n, s, zp, lo, hi, mask, codes);
-}
-inline void EncodeIntegersZero(const float* x, size_t n, float s, int32_t zp, int32_t lo, int32_t hi, uint32_t mask,
-                               uint8_t* codes) {
-  EncodeIntegers<IntRound::kZero>(x, n, s, zp, lo, hi, mask, codes);
-}
+#define LOWBIT_ENCODE_INTEGERS(Name, kRound)                                                                \
+  inline void Name(const float* x, size_t n, size_t gw, const float* scales, const int32_t* zps, int32_t qmin, \
+                   int32_t qmax, uint32_t mask, uint8_t* codes) {                                           \
+    EncodeIntegers<kRound>(x, n, gw, scales, zps, qmin, qmax, mask, codes);                                 \
+  }
+LOWBIT_ENCODE_INTEGERS(EncodeIntegersEven, IntRound::kEven)
+LOWBIT_ENCODE_INTEGERS(EncodeIntegersAway, IntRound::kAway)
+LOWBIT_ENCODE_INTEGERS(EncodeIntegersZero, IntRound::kZero)
+#undef LOWBIT_ENCODE_INTEGERS
 
 }  // namespace HWY_NAMESPACE
 LOWBIT_END_NAMESPACE

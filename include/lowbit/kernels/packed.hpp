@@ -1,6 +1,6 @@
 // lowbit: PackedMatrix compositions through the SIMD kernels.
-// quantize: the reference's two steps, each in SIMD. Parameters: a MinMax group's range by SIMD
-// min/max (other estimators take the reference's fit); then every row's codes: integer mappings by their float
+// quantize: the reference's two steps, each in SIMD, band by band. Parameters: a MinMax group's
+// range by SIMD min/max (other estimators take the reference's fit); then every row's codes: integer mappings by their float
 // arithmetic, value formats by the runs of their own encoder (kernels/code_runs.hpp), and the
 // codes packed to the row's bit stream (kernels/encode-inl.h). Stochastic rounding, custom
 // mappings and NaN-scale groups (OCP MX with non-finite input) encode element by element.
@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <concepts>
 #include <vector>
 
@@ -33,7 +34,7 @@ LOWBIT_EXPORT(DecodeCodes6);
 LOWBIT_EXPORT(DecodeCodes7);
 LOWBIT_EXPORT(DecodeCodes8);
 
-LOWBIT_EXPORT(MinMaxOf);
+LOWBIT_EXPORT(MinMaxGroups);
 LOWBIT_EXPORT(EncodeIntegersEven);
 LOWBIT_EXPORT(EncodeIntegersAway);
 LOWBIT_EXPORT(EncodeIntegersZero);
@@ -58,27 +59,35 @@ void pack_stream(const std::uint8_t* codes, std::size_t n, std::uint8_t* out) {
   else std::copy(codes, codes + n, out);
 }
 
-/// MinMax::fit of group b of x (rows contiguous), bit for bit: SIMD min/max, and a zero extreme
-/// takes the sign of the group's first zero, as MinMax keeps the first of equal values.
-inline Range min_max(MatrixView<const float> x, const GroupBounds& b) noexcept {
-  Range range{x(b.r0, b.c0), x(b.r0, b.c0)};
-  float lo_hi[2];
-  for (std::size_t r = b.r0; r < b.r1; ++r) {
-    LOWBIT_DISPATCH(MinMaxOf)(&x(r, b.c0), b.c1 - b.c0, lo_hi);
-    if (lo_hi[0] != lo_hi[0]) return Range{lo_hi[0], lo_hi[1]};  // NaN: MinMax's {NaN, NaN}
-    range = {std::min(range.lo, lo_hi[0]), std::max(range.hi, lo_hi[1])};
+/// MinMax::fit of every group of group row gr of x (rows contiguous), bit for bit, into
+/// ranges[0, grid.cols): SIMD min/max per row and group, combined over the group's rows; NaN
+/// anywhere gives {NaN, NaN}; a zero extreme takes the sign of the group's first zero, as MinMax
+/// keeps the first of equal values.
+inline void min_max_ranges(MatrixView<const float> x, const GroupGrid& grid, std::size_t gr, Range* ranges) {
+  const GroupBounds band = group_bounds(grid, gr, 0, x.rows, x.cols);
+  std::vector<float> lo_hi(2 * grid.cols);
+  for (std::size_t r = band.r0; r < band.r1; ++r) {
+    LOWBIT_DISPATCH(MinMaxGroups)(&x(r, 0), x.cols, grid.shape.cols, lo_hi.data());
+    for (std::size_t gc = 0; gc < grid.cols; ++gc) {
+      const Range g{lo_hi[2 * gc], lo_hi[2 * gc + 1]};
+      Range& acc = ranges[gc];
+      if (r == band.r0 || g.lo != g.lo) acc = g;
+      else if (acc.lo == acc.lo) acc = {std::min(acc.lo, g.lo), std::max(acc.hi, g.hi)};
+    }
   }
-  if (range.lo == 0.0f || range.hi == 0.0f) {
+  for (std::size_t gc = 0; gc < grid.cols; ++gc) {
+    Range& acc = ranges[gc];
+    if (acc.lo != 0.0f && acc.hi != 0.0f) continue;
+    const GroupBounds b = group_bounds(grid, gr, gc, x.rows, x.cols);
     const float zero = [&] {
       for (std::size_t r = b.r0; r < b.r1; ++r)
         for (std::size_t c = b.c0; c < b.c1; ++c)
           if (x(r, c) == 0.0f) return x(r, c);
       return 0.0f;
     }();
-    if (range.lo == 0.0f) range.lo = zero;
-    if (range.hi == 0.0f) range.hi = zero;
+    if (acc.lo == 0.0f) acc.lo = zero;
+    if (acc.hi == 0.0f) acc.hi = zero;
   }
-  return range;
 }
 
 /// Whether Q's codes can come from the SIMD encoders (else: Q::encode per element).
@@ -87,32 +96,32 @@ inline constexpr bool simd_encodable = !std::same_as<typename Q::rounding, Stoch
                                        (is_integer_mapping<typename Q::mapping> ||
                                         is_scaled_mapping<typename Q::mapping>);
 
-/// codes[i] = Q::encode(x[i], p, {seed, index0 + i}) for i < n.
+/// codes[i] = Q::encode(x[i], {scales[g], zps[g]}, {seed, index0 + i}) for i < n, g = i / gw.
 template <class Q>
-void encode_codes(const float* x, std::size_t n, GroupParams p, std::uint8_t* codes, std::uint64_t seed,
-                  std::size_t index0) {
+void encode_row(const float* x, std::size_t n, std::size_t gw, const float* scales, const std::int32_t* zps,
+                std::uint8_t* codes, std::uint64_t seed, std::size_t index0) {
   using M = typename Q::mapping;
-  if constexpr (simd_encodable<Q>) {
-    using R = typename Q::rounding;
-    if (p.scale == p.scale) {  // a NaN scale (MX, non-finite input) encodes x / NaN by Q's NaN rule
-      if constexpr (is_integer_mapping<M>) {
-        const int qmin = M::qmin, qmax = M::qmax;
-        const std::uint32_t mask = low_mask(Q::bits);
-        if constexpr (std::same_as<R, NearestEven>)
-          LOWBIT_DISPATCH(EncodeIntegersEven)(x, n, p.scale, p.zero_point, qmin, qmax, mask, codes);
-        else if constexpr (std::same_as<R, NearestAway>)
-          LOWBIT_DISPATCH(EncodeIntegersAway)(x, n, p.scale, p.zero_point, qmin, qmax, mask, codes);
-        else
-          LOWBIT_DISPATCH(EncodeIntegersZero)(x, n, p.scale, p.zero_point, qmin, qmax, mask, codes);
-      } else {
-        const CodeRuns& t = code_runs<Q, R>();
-        LOWBIT_DISPATCH(EncodeRuns)(x, n, p.scale, t.bounds.data(), t.codes.data(), t.code_bytes.data(),
-                                    t.bounds.size(), codes);
-      }
-      return;
+  using R = typename Q::rounding;
+  const auto one_by_one = [&](std::size_t i0, std::size_t i1) {
+    for (std::size_t i = i0; i < i1; ++i) codes[i] = Q::encode(x[i], {scales[i / gw], zps[i / gw]}, {seed, index0 + i});
+  };
+  if constexpr (!simd_encodable<Q>) {
+    one_by_one(0, n);
+  } else {
+    if constexpr (is_integer_mapping<M>) {
+      const auto encode = std::same_as<R, NearestEven>   ? LOWBIT_DISPATCH(EncodeIntegersEven)
+                          : std::same_as<R, NearestAway> ? LOWBIT_DISPATCH(EncodeIntegersAway)
+                                                         : LOWBIT_DISPATCH(EncodeIntegersZero);
+      static_assert(std::same_as<R, NearestEven> || std::same_as<R, NearestAway> || std::same_as<R, TowardZero>);
+      encode(x, n, gw, scales, zps, M::qmin, M::qmax, low_mask(Q::bits), codes);
+    } else {
+      const CodeRuns& t = code_runs<Q, R>();
+      LOWBIT_DISPATCH(EncodeRuns)(x, n, gw, scales, t.bounds.data(), t.codes.data(), t.code_bytes.data(),
+                                  t.bounds.size(), codes);
     }
+    for (std::size_t g0 = 0; g0 < n; g0 += gw)  // a NaN scale (MX, non-finite input): Q's NaN rule
+      if (scales[g0 / gw] != scales[g0 / gw]) one_by_one(g0, std::min(n, g0 + gw));
   }
-  for (std::size_t i = 0; i < n; ++i) codes[i] = Q::encode(x[i], p, {seed, index0 + i});
 }
 
 template <int kBits>
@@ -129,44 +138,64 @@ void decode_codes(const std::uint8_t* row, std::size_t row_bytes, std::size_t c0
 }
 }  // namespace detail
 
-/// ref::quantize through the SIMD kernels: the same checks and errors, the same bytes.
+/// ref::quantize through the SIMD kernels: the same checks and errors, the same bytes. Each band
+/// of rows that shares parameters (one row for per-row and blockwise groups) is fitted and then
+/// encoded while it is in cache, so x is read from memory once.
 template <QuantizerPolicy Q, GranularityPolicy G, class L = SoaPlanes>
 PackedMatrix<Q, G, L> quantize(MatrixView<const float> x, const QuantizeOptions& opt = {}) {
-  const bool rows_contiguous = x.col_stride == 1 && !x.empty();
-  if constexpr (!Q::accepts_non_finite) {
-    bool finite = true;
-    for (std::size_t r = 0; r < x.rows && finite && rows_contiguous; ++r) finite = all_finite(&x(r, 0), x.cols);
-    if (!finite || !rows_contiguous) ::lowbit::detail::check_finite(x);  // the reference's message
+  if (x.col_stride != 1 && !x.empty()) {  // the kernels read rows: quantize a row-major copy
+    std::vector<float> dense(x.rows * x.cols);
+    for (std::size_t r = 0; r < x.rows; ++r)
+      for (std::size_t c = 0; c < x.cols; ++c) dense[r * x.cols + c] = x(r, c);
+    return kernels::quantize<Q, G, L>(make_view(static_cast<const float*>(dense.data()), x.rows, x.cols), opt);
   }
-  G::validate(x.rows, x.cols);
+  // the reference's errors: a non-finite element first (found below, as the bands are read)
+  const auto reject_non_finite = [&] { ::lowbit::detail::check_finite(x); };
+  try {
+    G::validate(x.rows, x.cols);
+  } catch (...) {
+    if constexpr (!Q::accepts_non_finite) reject_non_finite();
+    throw;
+  }
   PackedMatrix<Q, G, L> m(x.rows, x.cols);
   if (m.empty()) return m;
   const GroupGrid& grid = m.grid();
-  std::vector<float> buf;
-  ::lowbit::detail::fit_params(m, [&](std::size_t gr, std::size_t gc) {
-    if constexpr (requires { requires std::same_as<typename Q::estimator, MinMax>; }) {
-      if (rows_contiguous) return detail::min_max(x, group_bounds(grid, gr, gc, x.rows, x.cols));
-    }
-    ::lowbit::detail::gather_group(x, grid, gr, gc, buf);
-    return Q::fit_range(buf);
-  });
+  constexpr bool kMinMax = requires { requires std::same_as<typename Q::estimator, MinMax>; };
   constexpr int kBits = PackedMatrix<Q, G, L>::kBits;
-  std::vector<std::uint8_t> codes(kBits == 8 ? 0 : m.padded_cols());
-  std::vector<float> row_buf(rows_contiguous ? 0 : x.cols);
-  for (std::size_t r = 0; r < x.rows; ++r) {
-    const float* row = rows_contiguous ? &x(r, 0) : row_buf.data();
-    if (!rows_contiguous)
-      for (std::size_t c = 0; c < x.cols; ++c) row_buf[c] = x(r, c);
-    std::uint8_t* out = m.codes() + r * m.row_bytes();
-    std::uint8_t* dst = kBits == 8 ? out : codes.data();
-    GroupParams p{};
-    for (std::size_t gc = 0; gc < grid.cols; ++gc) {
-      p = m.param_planes().get(m.group_row(r), gc);
-      const GroupBounds b = group_bounds(grid, m.group_row(r), gc, x.rows, x.cols);
-      detail::encode_codes<Q>(row + b.c0, b.c1 - b.c0, p, dst + b.c0, opt.seed, r * x.cols + b.c0);
+  std::vector<Range> ranges(grid.cols);
+  std::vector<float> scales(grid.cols), buf;
+  std::vector<std::int32_t> zps(grid.cols);
+  std::vector<std::uint8_t> codes(m.padded_cols());
+  for (std::size_t gr = 0; gr < grid.rows; ++gr) {
+    const GroupBounds band = group_bounds(grid, gr, 0, x.rows, x.cols);
+    if constexpr (kMinMax) {
+      detail::min_max_ranges(x, grid, gr, ranges.data());
+      if constexpr (!Q::accepts_non_finite)
+        for (const Range& g : ranges)
+          if (!std::isfinite(g.lo) || !std::isfinite(g.hi)) reject_non_finite();
+      ::lowbit::detail::fit_params(m, gr, [&](std::size_t, std::size_t gc) { return ranges[gc]; });
+    } else {
+      if constexpr (!Q::accepts_non_finite)
+        for (std::size_t r = band.r0; r < band.r1; ++r)
+          if (!all_finite(&x(r, 0), x.cols)) reject_non_finite();
+      ::lowbit::detail::fit_params(m, gr, [&](std::size_t, std::size_t gc) {
+        ::lowbit::detail::gather_group(x, grid, gr, gc, buf);
+        return Q::fit_range(buf);
+      });
     }
-    std::fill(dst + x.cols, dst + m.padded_cols(), Q::encode(0.0f, p, {}));  // the last group's code of 0
-    if constexpr (kBits < 8) detail::pack_stream<kBits>(dst, m.padded_cols(), out);
+    for (std::size_t gc = 0; gc < grid.cols; ++gc) {
+      const GroupParams p = m.param_planes().get(gr, gc);
+      scales[gc] = p.scale;
+      zps[gc] = p.zero_point;
+    }
+    const std::uint8_t zero = Q::encode(0.0f, {scales.back(), zps.back()}, {});  // the padding's code
+    for (std::size_t r = band.r0; r < band.r1; ++r) {
+      std::uint8_t* out = m.codes() + r * m.row_bytes();
+      std::uint8_t* dst = kBits == 8 ? out : codes.data();
+      detail::encode_row<Q>(&x(r, 0), x.cols, grid.shape.cols, scales.data(), zps.data(), dst, opt.seed, r * x.cols);
+      std::fill(dst + x.cols, dst + m.padded_cols(), zero);
+      if constexpr (kBits < 8) detail::pack_stream<kBits>(dst, m.padded_cols(), out);
+    }
   }
   return m;
 }

@@ -46,34 +46,32 @@ void encode_group(MatrixView<const float> x, PackedMatrix<Q, G, L>& m, std::size
       for (std::size_t c = x.cols; c < m.padded_cols(); ++c) m.set_raw_code(r, c, zero);
   }
 }
-/// Sets every group's parameters of m from the clip range fit(gr, gc) of its elements (two-level
-/// granularities quantize each super-block's sub-scales first). fit is ref's Q::fit_range on the
-/// gathered group, or a kernel that returns the same Range.
+/// Sets the parameters of group row gr of m from the clip range fit(gr, gc) of each group (a
+/// two-level granularity quantizes each super-block's sub-scales first). fit is ref's
+/// Q::fit_range on the gathered group, or a kernel that returns the same Range.
 template <class Q, class G, class L, class Fit>
-void fit_params(PackedMatrix<Q, G, L>& m, Fit&& fit) {
-  const GroupGrid grid = m.grid();
+void fit_params(PackedMatrix<Q, G, L>& m, std::size_t gr, Fit&& fit) {
+  const GroupGrid& grid = m.grid();
   auto& planes = m.param_planes();
   if constexpr (!TwoLevelGranularity<G>) {
-    for (std::size_t gr = 0; gr < grid.rows; ++gr)
-      for (std::size_t gc = 0; gc < grid.cols; ++gc) planes.set(gr, gc, Q::params(fit(gr, gc)));
+    for (std::size_t gc = 0; gc < grid.cols; ++gc) planes.set(gr, gc, Q::params(fit(gr, gc)));
   } else {
     constexpr bool kSigned = Q::mapping::signed_scale;
-    std::vector<Range> ranges(G::subs_per_super);
-    std::vector<float> ideal(G::subs_per_super);
-    std::vector<int> sub_codes(G::subs_per_super);
-    for (std::size_t gr = 0; gr < grid.rows; ++gr)
-      for (std::size_t sc = 0; sc < planes.super_cols(); ++sc) {
-        const std::size_t g0 = sc * G::subs_per_super, n = std::min(G::subs_per_super, grid.cols - g0);
-        for (std::size_t j = 0; j < n; ++j) {
-          ranges[j] = fit(gr, g0 + j);
-          ideal[j] = Q::mapping::ideal_scale(ranges[j]);
-        }
-        planes.set_super(gr, sc, G::template quantize_scales<kSigned>({ideal.data(), n}, {sub_codes.data(), n}));
-        for (std::size_t j = 0; j < n; ++j) {
-          planes.set_sub_code(gr, g0 + j, sub_codes[j]);
-          planes.set_zero_point(gr, g0 + j, Q::mapping::zero_point(ranges[j], planes.get(gr, g0 + j).scale));
-        }
+    Range ranges[G::subs_per_super];
+    float ideal[G::subs_per_super];
+    int sub_codes[G::subs_per_super];
+    for (std::size_t sc = 0; sc < planes.super_cols(); ++sc) {
+      const std::size_t g0 = sc * G::subs_per_super, n = std::min(G::subs_per_super, grid.cols - g0);
+      for (std::size_t j = 0; j < n; ++j) {
+        ranges[j] = fit(gr, g0 + j);
+        ideal[j] = Q::mapping::ideal_scale(ranges[j]);
       }
+      planes.set_super(gr, sc, G::template quantize_scales<kSigned>({ideal, n}, {sub_codes, n}));
+      for (std::size_t j = 0; j < n; ++j) {
+        planes.set_sub_code(gr, g0 + j, sub_codes[j]);
+        planes.set_zero_point(gr, g0 + j, Q::mapping::zero_point(ranges[j], planes.get(gr, g0 + j).scale));
+      }
+    }
   }
 }
 }  // namespace detail
@@ -90,12 +88,13 @@ PackedMatrix<Q, G, L> quantize(MatrixView<const float> x, const QuantizeOptions&
   G::validate(x.rows, x.cols);
   PackedMatrix<Q, G, L> m(x.rows, x.cols);
   std::vector<float> buf;
-  detail::fit_params(m, [&](std::size_t gr, std::size_t gc) {
-    detail::gather_group(x, m.grid(), gr, gc, buf);
-    return Q::fit_range(buf);
-  });
-  for (std::size_t gr = 0; gr < m.grid().rows; ++gr)
+  for (std::size_t gr = 0; gr < m.grid().rows; ++gr) {
+    detail::fit_params(m, gr, [&](std::size_t, std::size_t gc) {
+      detail::gather_group(x, m.grid(), gr, gc, buf);
+      return Q::fit_range(buf);
+    });
     for (std::size_t gc = 0; gc < m.grid().cols; ++gc) detail::encode_group(x, m, gr, gc, opt.seed);
+  }
   return m;
 }
 
