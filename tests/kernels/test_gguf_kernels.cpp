@@ -402,7 +402,12 @@ void check_packed(std::size_t rows, std::size_t cols) {
 }
 }  // namespace
 
-TEST_CASE("kernels: PackedMatrix dequantize (table per group, SIMD unpack and lookup) equals the reference",
+// integer codes decode by arithmetic; the rest (here: minifloats, codebooks) through tables
+static_assert(lb::kernels::detail::integer_decoding<lb::Int4Sym>() == 1);
+static_assert(lb::kernels::detail::integer_decoding<lb::Int3Affine>() == -1);
+static_assert(lb::kernels::detail::integer_decoding<lb::Fp4E2M1>() == 0);
+
+TEST_CASE("kernels: PackedMatrix dequantize (integer arithmetic, or a table per group) equals the reference",
           "[kernels][packed]") {
   using F16Int4 = lb::IntSym<4, lb::MinMax, lb::F16Scale>;
   for (std::size_t cols : {32u, 100u, 300u, 1000u}) {

@@ -22,7 +22,7 @@ constexpr std::uint16_t f32_to_f16_bits(float f) noexcept {
     const std::uint32_t mant = a & 0x7FFFFFu;
     std::uint32_t h = ((((a >> 23) - 127u + 15u) << 10) | (mant >> 13));
     const std::uint32_t rem = mant & 0x1FFFu;
-    if (rem > 0x1000u || (rem == 0x1000u && (h & 1u))) ++h;  // a carry bumps the exponent: correct
+    h += (rem > 0x1000u) | ((rem == 0x1000u) & h);  // no branch: the rounding bit is data; a carry bumps the exponent
     return static_cast<std::uint16_t>(sign | h);
   }
   if (a <= 0x33000000u) return sign;  // <= 2^-25: ties to even gives zero
@@ -32,7 +32,7 @@ constexpr std::uint16_t f32_to_f16_bits(float f) noexcept {
   std::uint32_t h = m >> s;
   const std::uint32_t rem = m & ((1u << s) - 1u);
   const std::uint32_t half = 1u << (s - 1);
-  if (rem > half || (rem == half && (h & 1u))) ++h;
+  h += (rem > half) | ((rem == half) & h);
   return static_cast<std::uint16_t>(sign | h);
 }
 

@@ -20,9 +20,38 @@ HWY_BEFORE_NAMESPACE();
 LOWBIT_BEGIN_NAMESPACE
 namespace HWY_NAMESPACE {
 
-/// out[i] = table[code c0 + i] for i < n, the codes kBits wide in the row's bit stream (code c
-/// at bits [c * kBits, c * kBits + kBits) of the little-endian bytes; row_bytes long). Widths
-/// up to 4 look up one vpermps table (Lookup16); wider ones gather.
+#if HWY_TARGET != HWY_SCALAR
+/// Codes c .. c + count (count <= Lanes) of a row's kBits-wide bit stream (code c at bits
+/// [c * kBits, c * kBits + kBits) of the little-endian bytes; row_bytes long), one per u32 lane.
+/// Lane i's code starts at bit phase + i * kBits of a window of at most 16 bytes (16 lanes of 8
+/// bits, or 7 bits plus a phase below 8): each lane's two bytes by a byte shuffle of the window
+/// (in every 128-bit block), then a per-lane shift.
+template <int kBits, class DU>
+HWY_INLINE hn::Vec<DU> LoadCodes(DU du, const uint8_t* HWY_RESTRICT row, size_t row_bytes, size_t c, size_t count) {
+  const hn::Repartition<uint8_t, DU> du8;
+  const size_t bit0 = c * kBits, byte0 = bit0 / 8;
+  if constexpr (kBits == 8) {  // bytes: no unpacking
+    return hn::PromoteTo(du, LoadUpTo(hn::Rebind<uint8_t, DU>(), row + byte0, count));
+  } else {
+    const auto bits = hn::Add(hn::Mul(hn::Iota(du, 0), hn::Set(du, kBits)), hn::Set(du, static_cast<uint32_t>(bit0 % 8)));
+    const auto k = hn::ShiftRight<3>(bits);
+    const auto idx = hn::Or(hn::Or(k, hn::ShiftLeft<8>(hn::Add(k, hn::Set(du, 1)))), hn::Set(du, 0x80800000u));
+    hn::Vec<decltype(du8)> window;
+    if (byte0 + 16 <= row_bytes) {
+      window = hn::LoadDup128(du8, row + byte0);
+    } else {  // the row's end: only its bytes
+      alignas(16) uint8_t tail[16] = {};
+      std::memcpy(tail, row + byte0, row_bytes - byte0);
+      window = hn::LoadDup128(du8, tail);
+    }
+    const auto pair = hn::BitCast(du, hn::TableLookupBytes(window, hn::BitCast(du8, idx)));
+    return hn::And(hn::Shr(pair, hn::And(bits, hn::Set(du, 7))), hn::Set(du, (1u << kBits) - 1));
+  }
+}
+#endif
+
+/// out[i] = table[code c0 + i] for i < n: every format's codes through a table of their values.
+/// Widths up to 4 look up one vpermps table (Lookup16); wider ones gather.
 template <int kBits>
 void DecodeCodes(const uint8_t* HWY_RESTRICT row, size_t row_bytes, size_t c0, size_t n,
                  const float* HWY_RESTRICT table, float* HWY_RESTRICT out) {
@@ -33,37 +62,46 @@ void DecodeCodes(const uint8_t* HWY_RESTRICT row, size_t row_bytes, size_t c0, s
   const hn::ScalableTag<float> df;
   const hn::RebindToUnsigned<decltype(df)> du;
   const hn::RebindToSigned<decltype(df)> di;
-  const hn::Repartition<uint8_t, decltype(df)> du8;
   const size_t N = hn::Lanes(df);
-  // Lane i's code starts at bit phase + i * kBits of a window of at most 16 bytes (16 lanes of
-  // 8 bits, or 7 bits plus a phase below 8): each lane's two bytes by a byte shuffle of the
-  // window (in every 128-bit block), then a per-lane shift.
-  const auto lane_bits = hn::Mul(hn::Iota(du, 0), hn::Set(du, kBits));
-  const hn::Rebind<uint8_t, decltype(du)> d8;
   for (size_t i = 0; i < n; i += N) {
-    const size_t count = std::min(N, n - i), bit0 = (c0 + i) * kBits, byte0 = bit0 / 8;
-    hn::Vec<decltype(du)> code;
-    if constexpr (kBits == 8) {  // bytes: no unpacking
-      code = hn::PromoteTo(du, LoadUpTo(d8, row + byte0, count));
-    } else {
-      const auto bits = hn::Add(lane_bits, hn::Set(du, static_cast<uint32_t>(bit0 % 8)));
-      const auto k = hn::ShiftRight<3>(bits);
-      const auto idx = hn::Or(hn::Or(k, hn::ShiftLeft<8>(hn::Add(k, hn::Set(du, 1)))), hn::Set(du, 0x80800000u));
-      hn::Vec<decltype(du8)> window;
-      if (byte0 + 16 <= row_bytes) {
-        window = hn::LoadDup128(du8, row + byte0);
-      } else {  // the row's end: only its bytes
-        alignas(16) uint8_t tail[16] = {};
-        std::memcpy(tail, row + byte0, row_bytes - byte0);
-        window = hn::LoadDup128(du8, tail);
-      }
-      const auto pair = hn::BitCast(du, hn::TableLookupBytes(window, hn::BitCast(du8, idx)));
-      code = hn::And(hn::Shr(pair, hn::And(bits, hn::Set(du, 7))), hn::Set(du, (1u << kBits) - 1));
-    }
+    const size_t count = std::min(N, n - i);
+    const auto code = hn::BitCast(di, LoadCodes<kBits>(du, row, row_bytes, c0 + i, count));
     hn::Vec<decltype(df)> v;
-    if constexpr (kBits <= 4) v = Lookup16(df, table, hn::BitCast(di, code));
-    else v = hn::GatherIndex(df, table, hn::BitCast(di, code));
+    if constexpr (kBits <= 4) v = Lookup16(df, table, code);
+    else v = hn::GatherIndex(df, table, code);
     StoreUpTo(v, df, out + i, count);
+  }
+#endif
+}
+
+/// out[i] = float(v - zps[g]) * scales[g] for the first n codes of a row, v the code read as an
+/// integer (two's complement when kSigned), g = i / gw: the integer mappings' decode, by the same
+/// arithmetic, with no per-group table.
+template <int kBits, bool kSigned>
+void DecodeIntegers(const uint8_t* HWY_RESTRICT row, size_t row_bytes, size_t n, size_t gw,
+                    const float* HWY_RESTRICT scales, const int32_t* HWY_RESTRICT zps, float* HWY_RESTRICT out) {
+#if HWY_TARGET == HWY_SCALAR
+  (void)row_bytes;
+  for (size_t i = 0; i < n; ++i) {
+    int32_t v = get_code(row, kBits, i);
+    if (kSigned && v >= (1 << (kBits - 1))) v -= 1 << kBits;
+    out[i] = static_cast<float>(v - zps[i / gw]) * scales[i / gw];
+  }
+#else
+  const hn::ScalableTag<float> df;
+  const hn::RebindToUnsigned<decltype(df)> du;
+  const hn::RebindToSigned<decltype(df)> di;
+  const size_t N = hn::Lanes(df);
+  for (size_t g0 = 0, g = 0; g0 < n; g0 += gw, ++g) {
+    const size_t end = std::min(n, g0 + gw);
+    const auto vscale = hn::Set(df, scales[g]);
+    const auto vzp = hn::Set(di, zps[g]);
+    for (size_t i = g0; i < end; i += N) {
+      const size_t count = std::min(N, end - i);
+      auto v = hn::BitCast(di, LoadCodes<kBits>(du, row, row_bytes, i, count));
+      if constexpr (kSigned) v = hn::ShiftRight<32 - kBits>(hn::ShiftLeft<32 - kBits>(v));
+      StoreUpTo(hn::Mul(hn::ConvertTo(df, hn::Sub(v, vzp)), vscale), df, out + i, count);
+    }
   }
 #endif
 }
@@ -82,6 +120,24 @@ LOWBIT_DECODE_CODES(6)
 LOWBIT_DECODE_CODES(7)
 LOWBIT_DECODE_CODES(8)
 #undef LOWBIT_DECODE_CODES
+
+#define LOWBIT_DECODE_INTEGERS(B)                                                                               \
+  inline void DecodeInts##B(const uint8_t* row, size_t row_bytes, size_t n, size_t gw, const float* scales,    \
+                            const int32_t* zps, float* out) {                                                  \
+    DecodeIntegers<B, true>(row, row_bytes, n, gw, scales, zps, out);                                         \
+  }                                                                                                            \
+  inline void DecodeUInts##B(const uint8_t* row, size_t row_bytes, size_t n, size_t gw, const float* scales,   \
+                             const int32_t* zps, float* out) {                                                 \
+    DecodeIntegers<B, false>(row, row_bytes, n, gw, scales, zps, out);                                        \
+  }
+LOWBIT_DECODE_INTEGERS(2)
+LOWBIT_DECODE_INTEGERS(3)
+LOWBIT_DECODE_INTEGERS(4)
+LOWBIT_DECODE_INTEGERS(5)
+LOWBIT_DECODE_INTEGERS(6)
+LOWBIT_DECODE_INTEGERS(7)
+LOWBIT_DECODE_INTEGERS(8)
+#undef LOWBIT_DECODE_INTEGERS
 
 }  // namespace HWY_NAMESPACE
 LOWBIT_END_NAMESPACE

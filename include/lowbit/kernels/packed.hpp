@@ -4,10 +4,10 @@
 // arithmetic, value formats by the runs of their own encoder (kernels/code_runs.hpp), and the
 // codes packed to the row's bit stream (kernels/encode-inl.h). Stochastic rounding, custom
 // mappings and NaN-scale groups (OCP MX with non-finite input) encode element by element.
-// dequantize decodes every quantizer x granularity the same way: per group, a table of
-// Q::decode over all 2^bits codes (so the values are the reference's by construction), then the
-// codes unpacked and looked up in SIMD (kernels/packed-inl.h). Groups with fewer elements than
-// codes decode directly.
+// dequantize: integer codes by the mappings' (code - zero point) * scale in SIMD; every other
+// format through a table per group of Q::decode over all 2^bits codes (so the values are the
+// reference's by construction), the codes unpacked and looked up in SIMD (kernels/packed-inl.h).
+// Groups with fewer elements than codes decode directly.
 #pragma once
 
 #include <algorithm>
@@ -33,6 +33,17 @@ LOWBIT_EXPORT(DecodeCodes5);
 LOWBIT_EXPORT(DecodeCodes6);
 LOWBIT_EXPORT(DecodeCodes7);
 LOWBIT_EXPORT(DecodeCodes8);
+#define LOWBIT_EXPORT_DECODE_INTEGERS(B) \
+  LOWBIT_EXPORT(DecodeInts##B);          \
+  LOWBIT_EXPORT(DecodeUInts##B)
+LOWBIT_EXPORT_DECODE_INTEGERS(2);
+LOWBIT_EXPORT_DECODE_INTEGERS(3);
+LOWBIT_EXPORT_DECODE_INTEGERS(4);
+LOWBIT_EXPORT_DECODE_INTEGERS(5);
+LOWBIT_EXPORT_DECODE_INTEGERS(6);
+LOWBIT_EXPORT_DECODE_INTEGERS(7);
+LOWBIT_EXPORT_DECODE_INTEGERS(8);
+#undef LOWBIT_EXPORT_DECODE_INTEGERS
 
 LOWBIT_EXPORT(MinMaxGroups);
 LOWBIT_EXPORT(EncodeIntegersEven);
@@ -119,8 +130,8 @@ void encode_row(const float* x, std::size_t n, std::size_t gw, const float* scal
       LOWBIT_DISPATCH(EncodeRuns)(x, n, gw, scales, t.bounds.data(), t.codes.data(), t.code_bytes.data(),
                                   t.bounds.size(), codes);
     }
-    for (std::size_t g0 = 0; g0 < n; g0 += gw)  // a NaN scale (MX, non-finite input): Q's NaN rule
-      if (scales[g0 / gw] != scales[g0 / gw]) one_by_one(g0, std::min(n, g0 + gw));
+    for (std::size_t g = 0, g0 = 0; g0 < n; ++g, g0 += gw)  // a NaN scale (MX, non-finite input): Q's NaN rule
+      if (scales[g] != scales[g]) one_by_one(g0, std::min(n, g0 + gw));
   }
 }
 
@@ -135,6 +146,41 @@ void decode_codes(const std::uint8_t* row, std::size_t row_bytes, std::size_t c0
   else if constexpr (kBits == 6) LOWBIT_DISPATCH(DecodeCodes6)(row, row_bytes, c0, n, table, out);
   else if constexpr (kBits == 7) LOWBIT_DISPATCH(DecodeCodes7)(row, row_bytes, c0, n, table, out);
   else LOWBIT_DISPATCH(DecodeCodes8)(row, row_bytes, c0, n, table, out);
+}
+
+/// +1 when Q decodes as float(code - zero point) * scale with its codes read as two's complement
+/// integers (Int<B>, ternary), -1 when read as unsigned (UInt<B>), 0 otherwise (value formats).
+template <class Q>
+constexpr int integer_decoding() {
+  if constexpr (!is_integer_mapping<typename Q::mapping>) {
+    return 0;
+  } else {
+    bool sext = true, plain = true;
+    for (int raw = 0; raw < (1 << Q::bits); ++raw) {
+      const int v = Q::format::decode(static_cast<std::uint8_t>(raw));
+      sext = sext && v == (raw >= (1 << (Q::bits - 1)) ? raw - (1 << Q::bits) : raw);
+      plain = plain && v == raw;
+    }
+    return sext ? 1 : plain ? -1 : 0;
+  }
+}
+
+template <int kBits, bool kSigned>
+void decode_integers(const std::uint8_t* row, std::size_t row_bytes, std::size_t n, std::size_t gw,
+                     const float* scales, const std::int32_t* zps, float* out) {
+#define LOWBIT_DECODE_INTEGERS(B)                                                                  \
+  if constexpr (kBits == B) {                                                                      \
+    if constexpr (kSigned) LOWBIT_DISPATCH(DecodeInts##B)(row, row_bytes, n, gw, scales, zps, out); \
+    else LOWBIT_DISPATCH(DecodeUInts##B)(row, row_bytes, n, gw, scales, zps, out);                   \
+  }
+  LOWBIT_DECODE_INTEGERS(2)
+  LOWBIT_DECODE_INTEGERS(3)
+  LOWBIT_DECODE_INTEGERS(4)
+  LOWBIT_DECODE_INTEGERS(5)
+  LOWBIT_DECODE_INTEGERS(6)
+  LOWBIT_DECODE_INTEGERS(7)
+  LOWBIT_DECODE_INTEGERS(8)
+#undef LOWBIT_DECODE_INTEGERS
 }
 }  // namespace detail
 
@@ -163,6 +209,7 @@ PackedMatrix<Q, G, L> quantize(MatrixView<const float> x, const QuantizeOptions&
   constexpr bool kMinMax = requires { requires std::same_as<typename Q::estimator, MinMax>; };
   constexpr int kBits = PackedMatrix<Q, G, L>::kBits;
   std::vector<Range> ranges(grid.cols);
+  std::vector<GroupParams> params(grid.cols);
   std::vector<float> scales(grid.cols), buf;
   std::vector<std::int32_t> zps(grid.cols);
   std::vector<std::uint8_t> codes(m.padded_cols());
@@ -173,20 +220,22 @@ PackedMatrix<Q, G, L> quantize(MatrixView<const float> x, const QuantizeOptions&
       if constexpr (!Q::accepts_non_finite)
         for (const Range& g : ranges)
           if (!std::isfinite(g.lo) || !std::isfinite(g.hi)) reject_non_finite();
-      ::lowbit::detail::fit_params(m, gr, [&](std::size_t, std::size_t gc) { return ranges[gc]; });
+      ::lowbit::detail::fit_params(m, gr, [&](std::size_t, std::size_t gc) { return ranges[gc]; }, params.data());
     } else {
       if constexpr (!Q::accepts_non_finite)
         for (std::size_t r = band.r0; r < band.r1; ++r)
           if (!all_finite(&x(r, 0), x.cols)) reject_non_finite();
-      ::lowbit::detail::fit_params(m, gr, [&](std::size_t, std::size_t gc) {
-        ::lowbit::detail::gather_group(x, grid, gr, gc, buf);
-        return Q::fit_range(buf);
-      });
+      ::lowbit::detail::fit_params(
+          m, gr,
+          [&](std::size_t, std::size_t gc) {
+            ::lowbit::detail::gather_group(x, grid, gr, gc, buf);
+            return Q::fit_range(buf);
+          },
+          params.data());
     }
     for (std::size_t gc = 0; gc < grid.cols; ++gc) {
-      const GroupParams p = m.param_planes().get(gr, gc);
-      scales[gc] = p.scale;
-      zps[gc] = p.zero_point;
+      scales[gc] = params[gc].scale;
+      zps[gc] = params[gc].zero_point;
     }
     const std::uint8_t zero = Q::encode(0.0f, {scales.back(), zps.back()}, {});  // the padding's code
     for (std::size_t r = band.r0; r < band.r1; ++r) {
@@ -211,6 +260,25 @@ void dequantize(const PackedMatrix<Q, G, L>& m, MatrixView<float> out) {
   alignas(64) std::array<float, std::max<std::size_t>(kCodes, 16)> table{};  // Lookup16 reads 16 entries
   std::vector<float> buf(out.col_stride == 1 ? 0 : m.cols());
   const GroupGrid& grid = m.grid();
+  constexpr int kIntegers = detail::integer_decoding<Q>();
+  if constexpr (kIntegers != 0) {  // integer codes: (code - zero point) * scale, in SIMD, no tables
+    std::vector<float> scales(grid.cols);
+    std::vector<std::int32_t> zps(grid.cols);
+    for (std::size_t r = 0; r < m.rows(); ++r) {
+      if (r == 0 || m.group_row(r) != m.group_row(r - 1))
+        for (std::size_t gc = 0; gc < grid.cols; ++gc) {
+          const GroupParams p = m.param_planes().get(m.group_row(r), gc);
+          scales[gc] = p.scale;
+          zps[gc] = p.zero_point;
+        }
+      float* dst = out.col_stride == 1 ? &out(r, 0) : buf.data();
+      detail::decode_integers<kBits, (kIntegers > 0)>(m.row_codes(r), m.row_bytes(), m.cols(), grid.shape.cols,
+                                                      scales.data(), zps.data(), dst);
+      if (out.col_stride != 1)
+        for (std::size_t c = 0; c < m.cols(); ++c) out(r, c) = buf[c];
+    }
+    return;
+  }
   for (std::size_t r = 0; r < m.rows(); ++r) {
     float* dst = out.col_stride == 1 ? &out(r, 0) : buf.data();
     for (std::size_t gc = 0; gc < grid.cols; ++gc) {

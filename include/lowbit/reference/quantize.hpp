@@ -48,13 +48,18 @@ void encode_group(MatrixView<const float> x, PackedMatrix<Q, G, L>& m, std::size
 }
 /// Sets the parameters of group row gr of m from the clip range fit(gr, gc) of each group (a
 /// two-level granularity quantizes each super-block's sub-scales first). fit is ref's
-/// Q::fit_range on the gathered group, or a kernel that returns the same Range.
+/// Q::fit_range on the gathered group, or a kernel that returns the same Range. With `out`, each
+/// group's effective parameters (what planes.get returns) go to out[gc] as well.
 template <class Q, class G, class L, class Fit>
-void fit_params(PackedMatrix<Q, G, L>& m, std::size_t gr, Fit&& fit) {
+void fit_params(PackedMatrix<Q, G, L>& m, std::size_t gr, Fit&& fit, GroupParams* out = nullptr) {
   const GroupGrid& grid = m.grid();
   auto& planes = m.param_planes();
   if constexpr (!TwoLevelGranularity<G>) {
-    for (std::size_t gc = 0; gc < grid.cols; ++gc) planes.set(gr, gc, Q::params(fit(gr, gc)));
+    for (std::size_t gc = 0; gc < grid.cols; ++gc) {
+      const GroupParams p = Q::params(fit(gr, gc));
+      planes.set(gr, gc, p);
+      if (out) out[gc] = p;
+    }
   } else {
     constexpr bool kSigned = Q::mapping::signed_scale;
     Range ranges[G::subs_per_super];
@@ -70,6 +75,7 @@ void fit_params(PackedMatrix<Q, G, L>& m, std::size_t gr, Fit&& fit) {
       for (std::size_t j = 0; j < n; ++j) {
         planes.set_sub_code(gr, g0 + j, sub_codes[j]);
         planes.set_zero_point(gr, g0 + j, Q::mapping::zero_point(ranges[j], planes.get(gr, g0 + j).scale));
+        if (out) out[g0 + j] = planes.get(gr, g0 + j);
       }
     }
   }
