@@ -161,18 +161,26 @@ inline void EncodeRuns(const float* HWY_RESTRICT x, size_t n, size_t gw, const f
       }
     }
   } else {
+    constexpr size_t kChains = 4;  // independent searches in flight: each step waits on a gather
     for (size_t g0 = 0, g = 0; g0 < n; g0 += gw, ++g) {
       const size_t end = std::min(n, g0 + gw);
-      for (size_t i = g0; i < end; i += N) {
-        const size_t count = std::min(N, end - i);
-        const auto key = key_of(x + i, count, scales[g]);
-        auto idx = hn::Zero(di);
-        for (size_t step = padded / 2; step >= 1; step /= 2) {
-          const auto probe = hn::Add(idx, hn::Set(di, static_cast<int32_t>(step - 1)));
-          const auto up = hn::Not(hn::Gt(hn::GatherIndex(di, bounds, probe), key));
-          idx = hn::IfThenElse(up, hn::Add(idx, hn::Set(di, static_cast<int32_t>(step))), idx);
+      for (size_t i = g0; i < end; i += kChains * N) {
+        hn::Vec<decltype(di)> key[kChains], idx[kChains];
+        size_t count[kChains];
+        for (size_t j = 0; j < kChains; ++j) {
+          const size_t at = i + j * N;
+          count[j] = at < end ? std::min(N, end - at) : 0;
+          key[j] = count[j] != 0 ? key_of(x + at, count[j], scales[g]) : hn::Zero(di);
+          idx[j] = hn::Zero(di);
         }
-        StoreUpTo(DemoteToBytes(d8, hn::GatherIndex(di, run_codes, idx)), d8, codes + i, count);
+        for (size_t step = padded / 2; step >= 1; step /= 2)
+          for (size_t j = 0; j < kChains; ++j) {
+            const auto probe = hn::Add(idx[j], hn::Set(di, static_cast<int32_t>(step - 1)));
+            const auto up = hn::Not(hn::Gt(hn::GatherIndex(di, bounds, probe), key[j]));
+            idx[j] = hn::IfThenElse(up, hn::Add(idx[j], hn::Set(di, static_cast<int32_t>(step))), idx[j]);
+          }
+        for (size_t j = 0; j < kChains; ++j)
+          StoreUpTo(DemoteToBytes(d8, hn::GatherIndex(di, run_codes, idx[j])), d8, codes + i + j * N, count[j]);
       }
     }
   }
