@@ -81,6 +81,17 @@ void panel_products(const lb::PackedMatrix<Q, G>& q1, Row& row) {
     row.gemm_gmacs = static_cast<double>(kBatch * rows * cols) / seconds_per_call([&] { product(xb, kBatch, yb); }) * 1e-9;
 }
 
+/// The SIMD quantize and dequantize of a PackedMatrix composition (same bytes and floats as the
+/// reference), timed like the reference columns.
+template <class Q, class G>
+void simd_codecs(const lb::PackedMatrix<Q, G>& q, const RowMatrix& w, double in_bytes, Row& row) {
+  const auto in = lb::make_view(static_cast<const float*>(w.data()), q.rows(), q.cols());
+  row.simd_quant_gbs = in_bytes / seconds_per_call([&] { auto p = lb::kernels::quantize<Q, G>(in); }) * 1e-9;
+  std::vector<float> out(q.rows() * q.cols());
+  const auto v = lb::make_view(out.data(), q.rows(), q.cols());
+  row.simd_dequant_gbs = in_bytes / seconds_per_call([&] { lb::kernels::dequantize(q, v); }) * 1e-9;
+}
+
 template <class Q, class G>
 Row evaluate(const demo::Mlp& m, const demo::Split& test) {
   const auto q1 = lb::quantize<Q, G>(m.w1), q2 = lb::quantize<Q, G>(m.w2);
@@ -94,10 +105,7 @@ Row evaluate(const demo::Mlp& m, const demo::Split& test) {
   Row row{Q::name(), G::name(), static_cast<double>(q1.bytes() + q2.bytes()) * 8 / weights, lb::metrics::rmse(sums),
           lb::metrics::sqnr_db(sums), lb::metrics::max_abs(sums), demo::accuracy(test, d1, d2, m),
           in_bytes / tq * 1e-9, in_bytes / td * 1e-9};
-  if constexpr (requires { lb::kernels::dequantize(q1, lb::make_view(out.data(), q1.rows(), q1.cols())); }) {
-    const auto v = lb::make_view(out.data(), q1.rows(), q1.cols());  // the generic SIMD decode
-    row.simd_dequant_gbs = in_bytes / seconds_per_call([&] { lb::kernels::dequantize(q1, v); }) * 1e-9;
-  }
+  simd_codecs(q1, m.w1, in_bytes, row);
   panel_products(q1, row);
   return row;
 }
@@ -169,7 +177,10 @@ Row evaluate(N<S, kPad> n, const demo::Mlp& m, const demo::Split& test) {
     std::vector<std::int32_t> c(kBatch * p1.rows());
     row.gemm_gmacs = macs / seconds_per_call([&] { lb::kernels::gemm_b1(a, w, c.data()); }) * 1e-9;
   }
-  if constexpr (requires { panel_products(q1, row); }) panel_products(q1, row);  // MX, BitNet, XNOR: PackedMatrix
+  if constexpr (requires { panel_products(q1, row); }) {  // MX, BitNet, XNOR: PackedMatrix
+    simd_codecs(q1, p1, in_bytes, row);
+    panel_products(q1, row);
+  }
   return row;
 }
 

@@ -1,5 +1,6 @@
 // lowbit: the public quantize / dequantize entry points on raw pointers and views.
-// (Eigen overloads: tensor/eigen.hpp.) They run the reference path until SIMD kernels land.
+// (Eigen overloads: tensor/eigen.hpp.) They run the reference path, which needs no Highway pass;
+// kernels::quantize / kernels::dequantize (kernels/packed.hpp) give the same bytes in SIMD.
 #pragma once
 
 #include <cstddef>
