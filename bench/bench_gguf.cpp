@@ -94,6 +94,8 @@ BENCHMARK(BM_Quantize<gguf::Q2_K, true>);
 BENCHMARK(BM_Quantize<gguf::Q6_K, false>);
 BENCHMARK(BM_Quantize<gguf::Q6_K, true>);
 BENCHMARK(BM_Quantize<gguf::Q5_K, true>);
+BENCHMARK(BM_Quantize<gguf::Q3_K, false>);
+BENCHMARK(BM_Quantize<gguf::Q3_K, true>);
 
 // The other blocks, each against its reference in the same run (no ggml anchor was recorded).
 #define LOWBIT_CODEC_ROWS(T)                  \

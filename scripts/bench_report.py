@@ -98,6 +98,9 @@ for op, bm in [("quantize q4_K", "BM_Quantize<gguf::Q4_K, true>"), ("quantize q6
     row(f"{op}, 655360 values (values/s)", ours, ggml[op], "ggml anchor", 1.3, "")
     row(f"{op} vs lowbit's scalar reference", ours, val("gguf", bm.replace("true", "false"), "items_per_second"),
         "reference, this run", None, "")
+# Q3_K: no ggml anchor was recorded (its make_q3_quants is a coordinate descent, lane-parallel here).
+row("quantize q3_K vs lowbit's scalar reference (ggml's algorithm)", val("gguf", "BM_Quantize<gguf::Q3_K, true>", "items_per_second"),
+    val("gguf", "BM_Quantize<gguf::Q3_K, false>", "items_per_second"), "reference, this run", None, "")
 
 mem = val("quantize", "BM_Memcpy", "bytes_per_second")
 for op in ["Quantize", "Dequantize"]:

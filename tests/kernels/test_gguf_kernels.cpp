@@ -352,6 +352,7 @@ TEST_CASE("kernels: the K-quant quantizers (lane-parallel searches) are byte-ide
   // into every super-block, so flat and all-zero lanes meet ordinary ones
   for (std::size_t nb : {1u, 2u, 9u}) {
     check_codec<gguf::Q2_K>(nb);
+    check_codec<gguf::Q3_K>(nb);
     check_codec<gguf::Q4_K>(nb);
     check_codec<gguf::Q5_K>(nb);
     check_codec<gguf::Q6_K>(nb);

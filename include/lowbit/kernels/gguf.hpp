@@ -55,6 +55,7 @@ LOWBIT_EXPORT(QuantizeTQ2_0);
 LOWBIT_EXPORT(DequantizeTQ1_0);
 LOWBIT_EXPORT(DotTQ1_0Q8_K);
 LOWBIT_EXPORT(QuantizeQ2_K);
+LOWBIT_EXPORT(QuantizeQ3_K);
 LOWBIT_EXPORT(QuantizeQ4_K);
 LOWBIT_EXPORT(QuantizeQ5_K);
 LOWBIT_EXPORT(QuantizeQ6_K);
@@ -75,7 +76,7 @@ auto quantize_blocks(const float* x, Block* out, std::size_t nb) noexcept {
 #define LOWBIT_CASE(T) else if constexpr (std::is_same_v<Block, gguf::T>) return LOWBIT_DISPATCH(detail::Quantize##T)(x, out, nb);
   if constexpr (false) {}
   LOWBIT_CASE(Q8_0) LOWBIT_CASE(Q8_1) LOWBIT_CASE(Q4_0) LOWBIT_CASE(Q4_1) LOWBIT_CASE(Q5_0) LOWBIT_CASE(Q5_1)
-  LOWBIT_CASE(IQ4_NL) LOWBIT_CASE(MXFP4) LOWBIT_CASE(Q2_K) LOWBIT_CASE(Q4_K) LOWBIT_CASE(Q5_K) LOWBIT_CASE(Q6_K)
+  LOWBIT_CASE(IQ4_NL) LOWBIT_CASE(MXFP4) LOWBIT_CASE(Q2_K) LOWBIT_CASE(Q3_K) LOWBIT_CASE(Q4_K) LOWBIT_CASE(Q5_K) LOWBIT_CASE(Q6_K)
   LOWBIT_CASE(Q8_K) LOWBIT_CASE(TQ1_0) LOWBIT_CASE(TQ2_0)
   else
     for (std::size_t b = 0; b < nb; ++b) Block::quantize(x + b * Block::kElems, out[b]);
@@ -87,8 +88,7 @@ auto quantize_blocks(const float* x, Block* out, std::size_t nb) noexcept {
 /// kernels; the others run the reference through the same entry points.
 template <class Block>
 inline constexpr bool has_simd_quantize =
-    detail::is_legacy_kernel_block<Block> ||
-    (detail::is_k_kernel_block<Block> && !std::is_same_v<Block, gguf::Q3_K>) || std::is_same_v<Block, gguf::Q8_K> ||
+    detail::is_legacy_kernel_block<Block> || detail::is_k_kernel_block<Block> || std::is_same_v<Block, gguf::Q8_K> ||
     std::is_same_v<Block, gguf::TQ1_0>;
 template <class Block>
 inline constexpr bool has_simd_dequantize =

@@ -1,5 +1,5 @@
 // lowbit: the K-quant quantizers on SIMD, byte-identical to the reference. Their cost is the
-// sub-block searches (ggml's make_qkx2_quants, make_qx_quants): here one sub-block runs per
+// sub-block searches (ggml's make_qkx2_quants, make_qx_quants, make_q3_quants): here one sub-block runs per
 // lane, and every lane performs the reference's operations in the reference's order (sums
 // element by element, each product rounded on its own, no FMA), so every lane's result is the
 // reference's. The rest of each quantizer is the reference's own from_search.
@@ -131,6 +131,71 @@ HWY_INLINE hn::Vec<DF> Qkx2Lanes(DF df, LaneBlocks<kN, DF>& b, float rmin, float
   return hn::IfThenZeroElse(flat, scale);
 }
 
+/// gguf::signed_absmax per lane: the first element of largest magnitude; amax gets |it|.
+template <size_t kN, class DF>
+HWY_INLINE hn::Vec<DF> SignedAbsMaxLanes(DF df, const LaneBlocks<kN, DF>& b, hn::Vec<DF>& amax) {
+  amax = hn::Zero(df);
+  auto max = hn::Zero(df);
+  for (size_t i = 0; i < kN; ++i) {
+    const auto a = hn::Abs(b.X(i));
+    const auto first = hn::Lt(amax, a);
+    amax = hn::IfThenElse(first, a, amax);
+    max = hn::IfThenElse(first, b.X(i), max);
+  }
+  return max;
+}
+
+/// make_q3_quants (levels in [-kNmax, kNmax), weights x^2, then at most 5 sweeps of coordinate
+/// descent) per lane; L gets the levels + kNmax. A lane whose sweep changed nothing would change
+/// nothing again, so sweeping until no lane changes is the reference's early exit.
+template <size_t kN, int kNmax, class DF>
+HWY_INLINE hn::Vec<DF> Q3Lanes(DF df, LaneBlocks<kN, DF>& b, hn::Mask<DF>& small) {
+  using V = hn::Vec<DF>;
+  const hn::RebindToSigned<DF> di;
+  constexpr size_t G = LaneBlocks<kN, DF>::G;
+  const V zero = hn::Zero(df);
+  V amax;
+  const V max = SignedAbsMaxLanes(df, b, amax);
+  small = hn::Lt(amax, hn::Set(df, gguf::kGroupMaxEps));
+  const auto level = [&](V v) {
+    return hn::Min(hn::Max(NearestInt(df, v), hn::Set(di, -kNmax)), hn::Set(di, kNmax - 1));
+  };
+  const V iscale = hn::Div(hn::Set(df, static_cast<float>(-kNmax)), max);
+  V sumlx = zero, suml2 = zero;
+  for (size_t i = 0; i < kN; ++i) {
+    const V x = b.X(i);
+    const auto l = level(hn::Mul(iscale, x));
+    hn::Store(l, di, b.L + i * G);
+    const V lf = hn::ConvertTo(df, l), w = NoContract(hn::Mul(x, x));
+    sumlx = hn::Add(sumlx, NoContract(hn::Mul(NoContract(hn::Mul(w, x)), lf)));
+    suml2 = hn::Add(suml2, NoContract(hn::Mul(NoContract(hn::Mul(w, lf)), lf)));
+  }
+  for (int itry = 0; itry < 5; ++itry) {
+    auto changed = hn::Zero(di);
+    for (size_t i = 0; i < kN; ++i) {
+      const V x = b.X(i), w = NoContract(hn::Mul(x, x)), wx = NoContract(hn::Mul(w, x));
+      const auto l = hn::Load(di, b.L + i * G);
+      const V lf = hn::ConvertTo(df, l);
+      const V slx = hn::Sub(sumlx, NoContract(hn::Mul(wx, lf)));
+      const V sl2 = hn::Sub(suml2, NoContract(hn::Mul(NoContract(hn::Mul(w, lf)), lf)));
+      const auto new_l = level(hn::Div(NoContract(hn::Mul(x, sl2)), slx));
+      const V nf = hn::ConvertTo(df, new_l);
+      const V slx2 = hn::Add(slx, NoContract(hn::Mul(wx, nf)));
+      const V sl22 = hn::Add(sl2, NoContract(hn::Mul(NoContract(hn::Mul(w, nf)), nf)));
+      const auto better = hn::Gt(NoContract(hn::Mul(NoContract(hn::Mul(slx2, slx2)), suml2)),
+                                 NoContract(hn::Mul(NoContract(hn::Mul(sumlx, sumlx)), sl22)));
+      const auto take = hn::And(hn::And(hn::Gt(slx, zero), hn::RebindMask(df, hn::Ne(new_l, l))),
+                                hn::And(hn::Gt(sl22, zero), better));
+      hn::Store(hn::IfThenElse(hn::RebindMask(di, take), new_l, l), di, b.L + i * G);
+      sumlx = hn::IfThenElse(take, slx2, sumlx);
+      suml2 = hn::IfThenElse(take, sl22, suml2);
+      changed = hn::Or(changed, hn::VecFromMask(di, hn::RebindMask(di, take)));
+    }
+    if (hn::AllTrue(di, hn::Eq(changed, hn::Zero(di)))) break;
+  }
+  return hn::IfThenZeroElse(small, hn::IfThenZeroElse(hn::Not(hn::Gt(suml2, zero)), hn::Div(sumlx, suml2)));
+}
+
 /// make_qx_quants with rmse_type 1 (signed levels, weights x^2, 19 trial scales) per lane;
 /// L gets the levels + kNmax. `small` marks the all-zero sub-blocks (scale 0, codes 0).
 template <size_t kN, int kNmax, class DF>
@@ -139,13 +204,8 @@ HWY_INLINE hn::Vec<DF> QxLanes(DF df, LaneBlocks<kN, DF>& b, hn::Mask<DF>& small
   const hn::RebindToSigned<DF> di;
   constexpr size_t G = LaneBlocks<kN, DF>::G;
   const V zero = hn::Zero(df);
-  V amax = zero, max = zero;
-  for (size_t i = 0; i < kN; ++i) {
-    const V a = hn::Abs(b.X(i));
-    const auto first = hn::Lt(amax, a);  // the first element of largest magnitude
-    amax = hn::IfThenElse(first, a, amax);
-    max = hn::IfThenElse(first, b.X(i), max);
-  }
+  V amax;
+  const V max = SignedAbsMaxLanes(df, b, amax);
   small = hn::Lt(amax, hn::Set(df, gguf::kGroupMaxEps));
   // the weighted sums of one trial scale; its levels go to `out`
   const auto trial = [&](V iscale, int32_t* out, V& sumlx, V& suml2) {
@@ -223,6 +283,23 @@ inline void QuantizeBlock(const float* HWY_RESTRICT xb, gguf::Q2_K& out) {
   gguf::Q2_K::from_search(xb, scales, mins, L, out);
 }
 
+/// Q3_K: 16 sub-blocks of 16, signed levels by coordinate descent.
+inline void QuantizeBlock(const float* HWY_RESTRICT xb, gguf::Q3_K& out) {
+  using DF = hn::CappedTag<float, 16>;
+  const DF df;
+  LaneBlocks<16, DF> b;
+  constexpr size_t G = decltype(b)::G;
+  float scales[16];
+  int8_t L[gguf::kQK_K];
+  for (size_t first = 0; first < 16; first += G) {
+    b.Gather(xb, first);
+    hn::Mask<DF> small;
+    hn::StoreU(Q3Lanes<16, 4>(df, b, small), df, scales + first);
+    b.Scatter(L, first, 4, small);
+  }
+  gguf::Q3_K::from_search(xb, scales, L, out);
+}
+
 /// Q6_K: 16 sub-blocks of 16, signed levels.
 inline void QuantizeBlock(const float* HWY_RESTRICT xb, gguf::Q6_K& out) {
   using DF = hn::CappedTag<float, 16>;
@@ -254,6 +331,7 @@ void QuantizeKRow(const float* HWY_RESTRICT x, X* HWY_RESTRICT out, size_t nb) {
 
 // The exported instances (HWY_EXPORT takes plain function names).
 inline void QuantizeQ2_K(const float* x, gguf::Q2_K* out, size_t nb) { QuantizeKRow(x, out, nb); }
+inline void QuantizeQ3_K(const float* x, gguf::Q3_K* out, size_t nb) { QuantizeKRow(x, out, nb); }
 inline void QuantizeQ4_K(const float* x, gguf::Q4_K* out, size_t nb) { QuantizeKRow(x, out, nb); }
 inline void QuantizeQ5_K(const float* x, gguf::Q5_K* out, size_t nb) { QuantizeKRow(x, out, nb); }
 inline void QuantizeQ6_K(const float* x, gguf::Q6_K* out, size_t nb) { QuantizeKRow(x, out, nb); }

@@ -226,9 +226,18 @@ struct Q3_K {
   static void quantize(const float* x, Q3_K& b) noexcept {
     std::int8_t L[kQK_K];
     float scales[16];
+    search(x, scales, L);
+    from_search(x, scales, L, b);
+  }
+  /// Each 16-element sub-block's signed scale and codes + 4 (kernels/ has a SIMD twin).
+  static void search(const float* x, float* scales, std::int8_t* L) noexcept {
+    for (int j = 0; j < 16; ++j) scales[j] = make_q3_quants(16, 4, x + 16 * j, L + 16 * j);
+  }
+  /// The block from its sub-block search.
+  LOWBIT_REFERENCE_CODEGEN static void from_search(const float* x, const float* scales, std::int8_t* L,
+                                                   Q3_K& b) noexcept {
     float max_scale = 0.0f, amax = 0.0f;
     for (int j = 0; j < 16; ++j) {
-      scales[j] = make_q3_quants(16, 4, x + 16 * j, L + 16 * j);
       const float s = std::fabs(scales[j]);
       if (s > amax) {
         amax = s;
