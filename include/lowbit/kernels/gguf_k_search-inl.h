@@ -283,10 +283,14 @@ inline void QuantizeBlock(const float* HWY_RESTRICT xb, gguf::Q2_K& out) {
   gguf::Q2_K::from_search(xb, scales, mins, L, out);
 }
 
-/// Q3_K: 16 sub-blocks of 16, signed levels by coordinate descent.
-inline void QuantizeBlock(const float* HWY_RESTRICT xb, gguf::Q3_K& out) {
+/// Q3_K and Q6_K: 16 sub-blocks of 16, signed levels (Q3_K's by coordinate descent, Q6_K's
+/// over 19 trial scales).
+template <class X>
+  requires(std::is_same_v<X, gguf::Q3_K> || std::is_same_v<X, gguf::Q6_K>)
+void QuantizeBlock(const float* HWY_RESTRICT xb, X& out) {
   using DF = hn::CappedTag<float, 16>;
   const DF df;
+  constexpr int kNmax = std::is_same_v<X, gguf::Q3_K> ? 4 : 32;
   LaneBlocks<16, DF> b;
   constexpr size_t G = decltype(b)::G;
   float scales[16];
@@ -294,27 +298,11 @@ inline void QuantizeBlock(const float* HWY_RESTRICT xb, gguf::Q3_K& out) {
   for (size_t first = 0; first < 16; first += G) {
     b.Gather(xb, first);
     hn::Mask<DF> small;
-    hn::StoreU(Q3Lanes<16, 4>(df, b, small), df, scales + first);
-    b.Scatter(L, first, 4, small);
+    if constexpr (std::is_same_v<X, gguf::Q3_K>) hn::StoreU(Q3Lanes<16, kNmax>(df, b, small), df, scales + first);
+    else hn::StoreU(QxLanes<16, kNmax>(df, b, small), df, scales + first);
+    b.Scatter(L, first, kNmax, small);
   }
-  gguf::Q3_K::from_search(xb, scales, L, out);
-}
-
-/// Q6_K: 16 sub-blocks of 16, signed levels.
-inline void QuantizeBlock(const float* HWY_RESTRICT xb, gguf::Q6_K& out) {
-  using DF = hn::CappedTag<float, 16>;
-  const DF df;
-  LaneBlocks<16, DF> b;
-  constexpr size_t G = decltype(b)::G;
-  float scales[16];
-  int8_t L[gguf::kQK_K];
-  for (size_t first = 0; first < 16; first += G) {
-    b.Gather(xb, first);
-    hn::Mask<DF> small;
-    hn::StoreU(QxLanes<16, 32>(df, b, small), df, scales + first);
-    b.Scatter(L, first, 32, small);
-  }
-  gguf::Q6_K::from_search(xb, scales, L, out);
+  X::from_search(xb, scales, L, out);
 }
 #endif
 
