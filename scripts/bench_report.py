@@ -183,5 +183,4 @@ print("| measurement | lowbit | baseline | ratio | target | met |")
 print("|---|---|---|---|---|---|")
 for r in rows:
     print(r)
-print("\nNot implemented yet: SIMD quantizers for Q3_K and the GGUF blocks other than Q8_0, Q4_0, Q4_1, Q2_K, "
-      "Q4_K, Q5_K and Q6_K.")
+print("\nNot implemented yet: GEMM for NVFP4's 16-element blocks.")
