@@ -5,6 +5,7 @@
 #include <lowbit/kernels/gemm_i8.hpp>
 #include <lowbit/kernels/gemm_panels.hpp>
 #include <lowbit/kernels/gemm_q4.hpp>
+#include <lowbit/kernels/output_stage.hpp>
 #include <lowbit/lowbit.hpp>
 
 #include <Eigen/Core>
@@ -55,6 +56,64 @@ void BM_GemmI8(benchmark::State& st) {
   }
   set_ops(st, m, n, k, threads);
   st.SetLabel("lowbit u8s8s32 " + lb::kernels::target_name());
+}
+
+/// A per-channel gemmlowp output stage for n channels (multipliers near 2^-10, biases).
+struct Stage {
+  std::vector<lb::Dyadic> mults;
+  std::vector<std::int32_t> bias;
+  lb::kernels::OutputStage stage;
+  explicit Stage(std::size_t n) {
+    std::mt19937 rng(3);
+    for (std::size_t j = 0; j < n; ++j) {
+      mults.push_back(lb::Dyadic::from_real(std::ldexp(0.5 + (rng() % 1000) / 2000.0, -10)));
+      bias.push_back(static_cast<std::int32_t>(rng() % 2001) - 1000);
+    }
+    stage.multipliers = mults;
+    stage.bias = bias;
+    stage.input_zero_point = 128;
+    stage.output_zero_point = -3;
+  }
+};
+
+/// int8 GEMM to int8 outputs through the fused output stage: its cost over BM_GemmI8's s32 out.
+void BM_GemmI8Requant(benchmark::State& st) {
+  const std::size_t m = st.range(0), n = st.range(1), k = st.range(2);
+  const auto a = random_bytes<std::uint8_t>(m * k, 1);
+  const auto w = random_bytes<std::int8_t>(n * k, 2);
+  const lb::kernels::PackedI8 packed(w.data(), n, k);
+  const Stage s(n);
+  std::vector<std::int8_t> c(m * n);
+  for (auto _ : st) {
+    lb::kernels::gemm_u8s8_requant(a.data(), m, k, packed, s.stage, c.data(), n);
+    benchmark::DoNotOptimize(c.data());
+  }
+  set_ops(st, m, n, k, 1);
+  st.SetLabel("lowbit u8s8 -> s8 (gemmlowp output stage) " + lb::kernels::target_name());
+}
+
+/// The output stage alone on m x n int32 accumulators: SIMD requantize against the scalar
+/// OutputStage::apply loop (its reference). Counter: outputs/s.
+template <bool kSimd>
+void BM_Requantize(benchmark::State& st) {
+  const std::size_t m = st.range(0), n = st.range(1);
+  std::vector<std::int32_t> acc(m * n), sums(n);
+  std::mt19937 rng(5);
+  for (auto& v : acc) v = static_cast<std::int32_t>(rng() % 2000001) - 1000000;
+  for (auto& v : sums) v = static_cast<std::int32_t>(rng() % 20001) - 10000;
+  const Stage s(n);
+  std::vector<std::int8_t> c(m * n);
+  for (auto _ : st) {
+    if constexpr (kSimd) {
+      lb::kernels::requantize(acc.data(), m, n, n, sums, s.stage, c.data(), n);
+    } else {
+      for (std::size_t i = 0; i < m; ++i)
+        for (std::size_t j = 0; j < n; ++j) c[i * n + j] = s.stage.apply(acc[i * n + j], sums[j], j);
+    }
+    benchmark::DoNotOptimize(c.data());
+  }
+  st.SetItemsProcessed(static_cast<std::int64_t>(st.iterations() * m * n));
+  st.SetLabel(kSimd ? "lowbit requantize " + lb::kernels::target_name() : std::string("OutputStage::apply, scalar"));
 }
 
 /// 4-bit weights (Q4_0 panels) x f32 activations: W4A8 (activations quantized per 32-block inside
@@ -200,6 +259,9 @@ void ShapesF32(benchmark::internal::Benchmark* b) {
 
 BENCHMARK(BM_GemmI8)->Apply(Shapes);
 BENCHMARK(BM_GemmB1)->Apply(Shapes);
+BENCHMARK(BM_GemmI8Requant)->ArgNames({"m", "n", "k", "threads"})->Args({64, 4096, 4096, 1})->UseRealTime();
+BENCHMARK(BM_Requantize<true>)->ArgNames({"m", "n", "threads"})->Args({64, 4096, 1});
+BENCHMARK(BM_Requantize<false>)->ArgNames({"m", "n", "threads"})->Args({64, 4096, 1});
 BENCHMARK(BM_GemmQ4<true>)->Apply(Shapes);
 BENCHMARK(BM_GemmQ4<false>)->Apply(Shapes);
 using TernaryW = lb::TernaryAbsMean<>;

@@ -129,6 +129,10 @@ row("int8 GEMM 1024^3, 2 threads (OPS/s)", g2, val("gemm2", "BM_DnnlU8S8/m:1024/
 for m in [64, 512]:
     row(f"int8 x int8 GEMM m={m}, n=k=4096 (OPS/s)", val("gemm1", f"BM_GemmI8/m:{m}/", "OPS/s"),
         val("gemm1", f"BM_OpenBlasF32/m:{m}/", "OPS/s"), "OpenBLAS sgemm", 2.5, "")
+row("int8 GEMM with the gemmlowp output stage (s8 out) vs s32 out, m=64, n=k=4096",
+    val("gemm1", "BM_GemmI8Requant/m:64/", "OPS/s"), val("gemm1", "BM_GemmI8/m:64/", "OPS/s"), "lowbit s32 out", None, "")
+row("output stage alone, 64x4096 int32 -> int8 (outputs/s)", val("gemm1", "BM_Requantize<true>", "items_per_second"),
+    val("gemm1", "BM_Requantize<false>", "items_per_second"), "OutputStage::apply, scalar", None, "")
 row("int8 GEMM 1024^3 vs Eigen f32", g1, val("gemm1", "BM_EigenF32/m:1024/", "OPS/s"), "Eigen sgemm", None, "")
 for m in [64, 512]:
     blas = val("gemm1", f"BM_OpenBlasF32/m:{m}/", "OPS/s")

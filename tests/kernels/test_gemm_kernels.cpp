@@ -422,3 +422,71 @@ TEST_CASE("kernels: int8 GEMM with the gemmlowp output stage matches TFLite's ar
   st.multipliers = {};
   REQUIRE_THROWS_AS(lb::kernels::gemm_u8s8_requant(a1.data(), 1, 0, p1, st, &o), lb::argument_error);
 }
+
+TEST_CASE("kernels: the SIMD output stage is bit-exact to TFLite at the int32 edges on every target",
+          "[kernels][requant]") {
+  // Accumulators and multipliers at the edges of the arithmetic: the saturating shift, the one
+  // high-multiply overflow, round-half ties of both signs, wrapping zero-point sums.
+  std::mt19937 rng(4);
+  const std::vector<std::int32_t> edge = {INT32_MIN, INT32_MIN + 1, -(1 << 30), -65536, -3, -2, -1, 0, 1, 2, 3,
+                                          65535, 1 << 30, INT32_MAX - 1, INT32_MAX};
+  const std::vector<std::int32_t> mult_edge = {INT32_MIN, -(1 << 30), -1, 0, 1, 1 << 30, (1 << 30) + 1, INT32_MAX};
+  const std::size_t n = 131;  // two column groups and a tail
+  for (int round = 0; round < 12; ++round) {
+    std::vector<lb::Dyadic> mults(n);
+    std::vector<std::int32_t> bias(n), col_sums(n), acc(3 * (n + 2));
+    for (std::size_t j = 0; j < n; ++j) {
+      mults[j].multiplier = rng() % 3 == 0 ? mult_edge[rng() % mult_edge.size()] : static_cast<std::int32_t>(rng());
+      mults[j].shift = static_cast<int>(rng() % 63) - 31;
+      bias[j] = rng() % 2 ? edge[rng() % edge.size()] : static_cast<std::int32_t>(rng() % 2001) - 1000;
+      col_sums[j] = static_cast<std::int32_t>(rng() % 65536) - 32768;
+    }
+    for (auto& v : acc) v = rng() % 2 ? edge[rng() % edge.size()] : static_cast<std::int32_t>(rng()) >> (rng() % 31);
+    lb::kernels::OutputStage stage;
+    stage.multipliers = round % 3 == 0 ? std::span<const lb::Dyadic>(mults.data(), 1) : std::span<const lb::Dyadic>(mults);
+    if (round % 2) stage.bias = bias;
+    stage.input_zero_point = static_cast<std::int32_t>(rng() % 256);
+    stage.output_zero_point = static_cast<std::int32_t>(rng() % 256) - 128;
+    stage.min = -128 + static_cast<std::int32_t>(rng() % 50);
+    stage.max = 127 - static_cast<std::int32_t>(rng() % 50);
+    for_each_target([&] {
+      std::vector<std::int8_t> out(3 * (n + 1), 77);
+      lb::kernels::requantize(acc.data(), 3, n, n + 2, col_sums, stage, out.data(), n + 1);
+      for (std::size_t i = 0; i < 3; ++i) {
+        for (std::size_t j = 0; j < n; ++j) {
+          const std::int32_t a = acc[i * (n + 2) + j];
+          const lb::Dyadic& d = stage.multipliers[stage.multipliers.size() == 1 ? 0 : j];
+          const auto v = static_cast<std::int32_t>(static_cast<std::uint32_t>(
+              std::int64_t{a} - std::int64_t{stage.input_zero_point} * col_sums[j] + (round % 2 ? bias[j] : 0)));
+          const std::int64_t want =
+              std::clamp<std::int64_t>(std::int64_t{tflite_mbqm(v, d.multiplier, d.shift)} + stage.output_zero_point,
+                                       stage.min, stage.max);
+          INFO("round " << round << " (" << i << ", " << j << ") acc " << a << " mult " << d.multiplier << " shift "
+                        << d.shift);
+          REQUIRE(out[i * (n + 1) + j] == want);
+          REQUIRE(out[i * (n + 1) + j] == stage.apply(a, col_sums[j], j));
+        }
+        REQUIRE(out[i * (n + 1) + n] == 77);
+      }
+    });
+  }
+  // errors: a shift TFLite cannot apply, short column sums, short strides; nothing written
+  std::vector<std::int32_t> acc(4, 5), sums(4, 1);
+  std::vector<std::int8_t> out(4, 9);
+  lb::Dyadic big{1 << 30, 32};
+  lb::kernels::OutputStage st;
+  st.multipliers = std::span<const lb::Dyadic>(&big, 1);
+  REQUIRE_THROWS_WITH(lb::kernels::requantize(acc.data(), 1, 4, 0, sums, st, out.data()),
+                      Catch::Contains("outside [-31, 31]"));
+  big.shift = -1;
+  st.input_zero_point = 3;
+  REQUIRE_THROWS_AS(lb::kernels::requantize(acc.data(), 1, 4, 0, {}, st, out.data()), lb::argument_error);
+  REQUIRE_THROWS_AS(lb::kernels::requantize(acc.data(), 1, 4, 3, sums, st, out.data()), lb::argument_error);
+  REQUIRE(out == std::vector<std::int8_t>(4, 9));
+  st.input_zero_point = 0;
+  lb::kernels::requantize(acc.data(), 1, 4, 0, {}, st, out.data());  // 5 * 0.25: 2.5 -> 3, then 1.5 -> 2
+  REQUIRE(out == std::vector<std::int8_t>(4, 2));                     // (gemmlowp rounds twice)
+  big.shift = 0;
+  lb::kernels::requantize(acc.data(), 1, 4, 0, {}, st, out.data());  // 5 * 0.5 = 2.5 -> 3
+  REQUIRE(out == std::vector<std::int8_t>(4, 3));
+}
