@@ -272,6 +272,10 @@ BENCHMARK(BM_GemmPanels<Pow2W, lb::Blockwise<32>, true>)->Apply(ShapesPanels);
 BENCHMARK(BM_GemmPanels<Int4W, lb::Blockwise<32>, true>)->Apply(ShapesPanels);
 BENCHMARK(BM_GemmPanels<TernaryW, lb::PerChannel, false>)->Apply(ShapesPanels);
 BENCHMARK(BM_GemmPanels<lb::Nf4, lb::Blockwise<64>, false>)->Apply(ShapesPanels);
+using Nvfp4W = lb::NVFP4_1L::quantizer;  // E2M1 with UE4M3 scales per 16 (two scales per 32-block)
+using Nvfp4G = lb::NVFP4_1L::granularity;
+BENCHMARK(BM_GemmPanels<Nvfp4W, Nvfp4G, true>)->Apply(ShapesPanels);
+BENCHMARK(BM_GemmPanels<Nvfp4W, Nvfp4G, false>)->Apply(ShapesPanels);
 BENCHMARK(BM_EigenF32)->Apply(ShapesF32);
 #ifdef LOWBIT_BENCH_OPENBLAS
 BENCHMARK(BM_OpenBlasF32)->Apply(Shapes);

@@ -150,7 +150,11 @@ panels = [("TernaryW, lb::PerChannel, true", "ternary per-row, integer path (W2A
           ("Pow2W, lb::Blockwise<32>, true", "pow2-4 block32, integer path", "BM_GemmI8", "lowbit int8 GEMM"),
           ("Int4W, lb::Blockwise<32>, true", "int4 block32, integer path", "BM_OpenBlasF32", "OpenBLAS sgemm"),
           ("TernaryW, lb::PerChannel, false", "ternary per-row, weight-only f32", "BM_OpenBlasF32", "OpenBLAS sgemm"),
-          ("lb::Nf4, lb::Blockwise<64>, false", "nf4 block64, weight-only f32", "BM_OpenBlasF32", "OpenBLAS sgemm")]
+          ("lb::Nf4, lb::Blockwise<64>, false", "nf4 block64, weight-only f32", "BM_OpenBlasF32", "OpenBLAS sgemm"),
+          ("Nvfp4W, Nvfp4G, true", "NVFP4 (16-blocks), integer path", "BM_OpenBlasF32", "OpenBLAS sgemm"),
+          ("Nvfp4W, Nvfp4G, true", "NVFP4 (16-blocks) vs int4 block32, integer path",
+           "BM_GemmPanels<Int4W, lb::Blockwise<32>, true>", "lowbit int4 block32"),
+          ("Nvfp4W, Nvfp4G, false", "NVFP4 (16-blocks), weight-only f32", "BM_OpenBlasF32", "OpenBLAS sgemm")]
 for m in [64, 512]:
     for args, what, base, base_name in panels:
         row(f"PackedPanels GEMM {what} m={m}, n=k=4096 (OPS/s)",
@@ -187,4 +191,3 @@ print("| measurement | lowbit | baseline | ratio | target | met |")
 print("|---|---|---|---|---|---|")
 for r in rows:
     print(r)
-print("\nNot implemented yet: GEMM for NVFP4's 16-element blocks.")

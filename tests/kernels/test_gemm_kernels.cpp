@@ -189,8 +189,9 @@ void check_panels(std::size_t m, std::size_t n, std::size_t k, lb::ThreadPool& p
     for (std::size_t c = 0; c < k; ++c) {
       const auto g = panels.group(j / 64);
       const std::size_t b = c / 32, col = j % 64;
-      const float v = (g.ftable[lb::kernels::detail::panel_code(g.block(b), g.width, c % 32, col)] - g.zero_point(b, col)) *
-                      g.scale(b, col);
+      const float v = (g.ftable[lb::kernels::detail::panel_code(g.block(b), g.width, c % 32, col)] -
+                       g.zero_point(b, col, c % 32)) *
+                      g.scale(b, col, c % 32);
       REQUIRE(v == wd(j, c));  // equal values (8-bit panels keep the integer, so -0 reads as +0)
       if (g.width <= 4) REQUIRE(std::memcmp(&v, &wd(j, c), 4) == 0);
     }
@@ -274,13 +275,21 @@ TEST_CASE("kernels: PackedPanels GEMM (weight-only and integer) for every kind o
     check_panels<lb::Fp6E2M3, lb::Blockwise<32>>(s.m, s.n, s.k, pool);                  // 8-bit, unit 1/8
     check_panels<lb::Nf4, lb::Blockwise<64>>(s.m, s.n, s.k, pool);                      // weight-only
     check_panels<lb::Fp8E4M3, lb::PerChannel>(s.m, s.n, s.k, pool);                     // weight-only, gathered
+    // 16-deep groups: two scale rows per 32-deep block
+    check_panels<lb::NVFP4_1L::quantizer, lb::NVFP4_1L::granularity>(s.m, s.n, s.k, pool);  // E2M1, UE4M3 scales
+    check_panels<lb::Int2Affine, lb::Blockwise<16>>(s.m, s.n, s.k, pool);                    // 2-bit, zero points
+    check_panels<lb::Int8Sym, lb::Blockwise<16>>(s.m, s.n, s.k, pool);                       // 8-bit
+    check_panels<lb::Int4Sym, lb::SuperBlock<256, 16>>(s.m, s.n, s.k, pool);
+    check_panels<lb::Nf4, lb::Blockwise<16>>(s.m, s.n, s.k, pool);                           // weight-only
   }
 }
 
 TEST_CASE("kernels: PackedPanels rejects groups it cannot scale per block, and GEMM argument errors", "[kernels][gemm][panels]") {
   const auto w = lowbit_test::normal_matrix(4, 64, 5);
-  REQUIRE_THROWS_WITH((lb::kernels::PackedPanels<lb::Int4Sym, lb::Blockwise<16>>(lb::ref::quantize<lb::Int4Sym, lb::Blockwise<16>>(w.view()))),
-                      Catch::Contains("groups of 16 columns"));
+  REQUIRE_THROWS_WITH((lb::kernels::PackedPanels<lb::Int4Sym, lb::Blockwise<8>>(lb::ref::quantize<lb::Int4Sym, lb::Blockwise<8>>(w.view()))),
+                      Catch::Contains("groups of 8 columns"));
+  REQUIRE_THROWS_AS((lb::kernels::PackedPanels<lb::Int4Sym, lb::Blockwise<48>>(lb::ref::quantize<lb::Int4Sym, lb::Blockwise<48>>(w.view()))),
+                    lb::argument_error);
   REQUIRE_THROWS_AS((lb::kernels::PackedPanels<lb::Int4Sym, lb::PerCol>(lb::ref::quantize<lb::Int4Sym, lb::PerCol>(w.view()))),
                     lb::argument_error);
   const lb::kernels::PackedPanels<lb::Int4Sym, lb::PerChannel> p(lb::ref::quantize<lb::Int4Sym, lb::PerChannel>(w.view()));

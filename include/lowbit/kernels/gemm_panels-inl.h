@@ -26,20 +26,20 @@ LOWBIT_BEGIN_NAMESPACE
 namespace HWY_NAMESPACE {
 
 #if HWY_TARGET != HWY_SCALAR
-/// The scales of columns [col, col + Lanes) of block b, as f32.
+/// The scales of columns [col, col + Lanes) at depth t of block b, as f32.
 template <bool kF16, class DF>
-HWY_INLINE hn::Vec<DF> PanelScales(DF df, const kernels::detail::PanelGroup& p, size_t b, size_t col) {
+HWY_INLINE hn::Vec<DF> PanelScales(DF df, const kernels::detail::PanelGroup& p, size_t b, size_t col, size_t t = 0) {
   if constexpr (kF16) {
     const hn::Rebind<hwy::float16_t, DF> dh;
     return hn::PromoteTo(df, hn::LoadU(dh, reinterpret_cast<const hwy::float16_t*>(p.block(b) + p.f16_scales + 2 * col)));
   } else {
-    return hn::LoadU(df, p.scales + (b / p.blocks_per_group) * kernels::detail::kPanelCols + col);
+    return hn::LoadU(df, p.scales + p.param_row(b, t) * kernels::detail::kPanelCols + col);
   }
 }
 template <class DF>
-HWY_INLINE hn::Vec<DF> PanelZeroPoints(DF df, const kernels::detail::PanelGroup& p, size_t b, size_t col) {
+HWY_INLINE hn::Vec<DF> PanelZeroPoints(DF df, const kernels::detail::PanelGroup& p, size_t b, size_t col, size_t t = 0) {
   return p.zero_points == nullptr ? hn::Zero(df)
-                                  : hn::LoadU(df, p.zero_points + (b / p.blocks_per_group) * kernels::detail::kPanelCols + col);
+                                  : hn::LoadU(df, p.zero_points + p.param_row(b, t) * kernels::detail::kPanelCols + col);
 }
 
 /// Field f (W bits) of every byte of w.
@@ -74,14 +74,35 @@ LOWBIT_VNNI_ATTR HWY_INLINE void TileA8(const kernels::detail::PanelGroup& p, co
   const bool has_zp = !kF16 && p.zero_points != nullptr;  // PackedQ4 has none
   const uint8_t* HWY_RESTRICT codes = p.codes;
   const size_t block_bytes = kF16 ? kernels::detail::kQ4BlockBytes : p.block_bytes;
+  const size_t halves = kF16 ? 1 : p.halves;
   for (size_t b = b0; b < b1; ++b) {
     const uint8_t* blk = codes + b * block_bytes;
     // Two vectors of columns at a time: their int32 sums and operands fit in registers.
     for (size_t v0 = 0; v0 < NV; v0 += 2) {
       hn::Vec<decltype(d32)> isum[MR][2];
       for (size_t i = 0; i < MR; ++i) isum[i][0] = isum[i][1] = hn::Zero(d32);
+      // Adds the sums of half h (the whole block when halves == 1) to acc, scaled, and restarts them.
+      const auto flush = [&](size_t h) LOWBIT_VNNI_ATTR {
+        const size_t t = h * kernels::detail::kPanelDepth / 2;
+        hn::Vec<decltype(df)> dw[2], z[2];
+        for (size_t v = 0; v < 2; ++v) {
+          dw[v] = PanelScales<kF16>(df, p, b, col + (v0 + v) * L, t);
+          z[v] = has_zp ? hn::Add(z0, PanelZeroPoints(df, p, b, col + (v0 + v) * L, t)) : z0;
+        }
+#pragma GCC unroll 8
+        for (size_t i = 0; i < MR; ++i) {
+          const auto da = hn::Set(df, a.d[(row + i) * a.lds + b] * unit);
+          const auto sa = hn::Set(df, a.half_sum(row + i, b, halves, h));
+          for (size_t v = 0; v < 2; ++v) {  // isum - z * sum(a) is an exact integer below 2^24
+            acc[i][v0 + v] = hn::MulAdd(hn::Mul(dw[v], da), hn::NegMulAdd(z[v], sa, hn::ConvertTo(df, isum[i][v])),
+                                        acc[i][v0 + v]);
+            isum[i][v] = hn::Zero(d32);
+          }
+        }
+      };
 #pragma GCC unroll 8
       for (int s = 0; s < kW; ++s) {
+        if (s == kW / 2 && halves == 2) flush(0);  // steps [0, W / 2) hold depths 0..15
         hn::Vec<decltype(du8)> w[2];
         for (size_t v = 0; v < 2; ++v) w[v] = hn::LoadU(du8, blk + s * 256 + 4 * (col + (v0 + v) * L));
         hn::Vec<decltype(du8)> op[kFields][2];
@@ -108,19 +129,7 @@ LOWBIT_VNNI_ATTR HWY_INLINE void TileA8(const kernels::detail::PanelGroup& p, co
           }
         }
       }
-      hn::Vec<decltype(df)> dw[2], z[2];
-      for (size_t v = 0; v < 2; ++v) {
-        dw[v] = PanelScales<kF16>(df, p, b, col + (v0 + v) * L);
-        z[v] = has_zp ? hn::Add(z0, PanelZeroPoints(df, p, b, col + (v0 + v) * L)) : z0;
-      }
-#pragma GCC unroll 8
-      for (size_t i = 0; i < MR; ++i) {
-        const auto da = hn::Set(df, a.d[(row + i) * a.lds + b] * unit);
-        const auto sa = hn::Set(df, a.sum[(row + i) * a.lds + b]);
-        for (size_t v = 0; v < 2; ++v)  // isum - z * sum(a) is an exact integer below 2^24
-          acc[i][v0 + v] = hn::MulAdd(hn::Mul(dw[v], da), hn::NegMulAdd(z[v], sa, hn::ConvertTo(df, isum[i][v])),
-                                      acc[i][v0 + v]);
-      }
+      flush(halves - 1);
     }
   }
   StoreTile(df, acc, c, ldc, ncols);
@@ -137,9 +146,13 @@ HWY_INLINE void DecodePanel(const kernels::detail::PanelGroup& p, size_t b0, siz
   for (size_t b = b0; b < b0 + nblk; ++b, panel += kernels::detail::kPanelDepth * kernels::detail::kPanelCols) {
     const uint8_t* blk = p.block(b);
     for (size_t col = 0; col < kernels::detail::kPanelCols; col += L) {
-      const auto s = PanelScales<kF16>(df, p, b, col);
-      const auto zp = PanelZeroPoints(df, p, b, col);
+      auto s = PanelScales<kF16>(df, p, b, col);
+      auto zp = PanelZeroPoints(df, p, b, col);
       for (int step = 0; step < kW; ++step) {
+        if (step == kW / 2 && !kF16 && p.halves == 2) {  // depths 16..31: the second half's parameters
+          s = PanelScales<kF16>(df, p, b, col, kernels::detail::kPanelDepth / 2);
+          zp = PanelZeroPoints(df, p, b, col, kernels::detail::kPanelDepth / 2);
+        }
         const auto w = hn::LoadU(du, reinterpret_cast<const uint32_t*>(blk + step * 256 + 4 * col));
 #pragma GCC unroll 8
         for (int f = 0; f < 8 / kW; ++f)

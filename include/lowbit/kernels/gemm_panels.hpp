@@ -9,9 +9,10 @@
 //    scale 1: Int/UInt symmetric and affine at 2..8 bits, ternary, binary, power-of-two up to 4
 //    bits, FP4 E2M1, FP6 E2M3, ...): X is quantized per 32-block by Q8_0's rule and each block's
 //    product is an exact int32 (vpdpbusd) scaled into f32 by the weight scale and the block's.
-// Requirements: the granularity's groups along k are whole rows or multiples of 32 columns
-// (PerTensor, PerRow, Blockwise<32 n>, SuperBlock<., 32 n>); PerCol and 16-column blocks are
-// rejected with argument_error. Ragged k is padded with zeros on both sides.
+// Requirements: the granularity's groups along k are whole rows, 16 columns (NVFP4's blocks: two
+// scales per 32-deep block) or multiples of 32 columns (PerTensor, PerRow, Blockwise<16 or 32 n>,
+// SuperBlock<., 16 or 32 n>); PerCol and other widths are rejected with argument_error. Ragged k
+// is padded with zeros on both sides.
 #pragma once
 
 #include <algorithm>
@@ -62,10 +63,11 @@ constexpr IntegerGrid integer_grid() {
 /// Activations quantized per 32-block by Q8_0's rule (rows zero-padded to whole blocks).
 struct A8Activations {
   std::vector<std::int8_t> q;
-  std::vector<float> d, sum;
+  std::vector<float> d, sum, sum_lo;
   std::size_t k = 0, nb = 0;
   A8Activations(const float* x, std::size_t m, std::size_t ldx, std::size_t cols, std::size_t blocks)
-      : q(m * blocks * kPanelDepth), d(m * blocks), sum(m * blocks), k(blocks * kPanelDepth), nb(blocks) {
+      : q(m * blocks * kPanelDepth), d(m * blocks), sum(m * blocks), sum_lo(m * blocks), k(blocks * kPanelDepth),
+        nb(blocks) {
     std::vector<gguf::Q8_0> qb(nb);
     std::vector<float> row(cols == k ? 0 : k, 0.0f);
     for (std::size_t i = 0; i < m; ++i) {
@@ -73,14 +75,18 @@ struct A8Activations {
       if (cols != k) xi = static_cast<const float*>(std::memcpy(row.data(), xi, cols * sizeof(float)));
       quantize_row(xi, qb.data(), nb);
       for (std::size_t b = 0; b < nb; ++b) {
-        std::int32_t s = 0;
-        for (std::size_t t = 0; t < kPanelDepth; ++t) s += q[i * k + b * kPanelDepth + t] = qb[b].qs[t];
+        std::int32_t s = 0, lo = 0;
+        for (std::size_t t = 0; t < kPanelDepth; ++t) {
+          s += q[i * k + b * kPanelDepth + t] = qb[b].qs[t];
+          if (t + 1 == kPanelDepth / 2) lo = s;
+        }
         d[i * nb + b] = gguf::from_f16(qb[b].d);
         sum[i * nb + b] = static_cast<float>(s);
+        sum_lo[i * nb + b] = static_cast<float>(lo);
       }
     }
   }
-  Q8Blocks view() const noexcept { return {q.data(), k, d.data(), sum.data(), nb}; }
+  Q8Blocks view() const noexcept { return {q.data(), k, d.data(), sum.data(), nb, sum_lo.data()}; }
 };
 
 /// The shared argument checks of the panel GEMMs (dense defaults for ldx = 0, ldy = 0); false
@@ -145,27 +151,29 @@ class PackedPanels {
   static constexpr bool kInteger = kGrid.ok;
 
   PackedPanels() = default;
-  /// Repacks w (lossless). Errors (argument_error): groups along k that are neither whole rows
-  /// nor multiples of 32 columns.
+  /// Repacks w (lossless). Errors (argument_error): groups along k that are neither whole rows,
+  /// nor 16 columns, nor multiples of 32 columns.
   explicit PackedPanels(const PackedMatrix<Q, G>& w) : n_(w.rows()), k_(w.cols()), nb_(div_ceil(k_, kPanelDepth)) {
     const std::size_t gcols = w.grid().shape.cols;
-    LOWBIT_CHECK(w.empty() || gcols >= k_ || gcols % kPanelDepth == 0, "w: groups of ", gcols,
-                 " columns along k; the panels need whole rows or multiples of 32");
-    bpg_ = gcols >= k_ ? std::max<std::size_t>(nb_, 1) : gcols / kPanelDepth;
-    const std::size_t kgroups = div_ceil(nb_, bpg_);
+    const bool whole = gcols >= k_;
+    LOWBIT_CHECK(w.empty() || whole || gcols == kPanelDepth / 2 || gcols % kPanelDepth == 0, "w: groups of ", gcols,
+                 " columns along k; the panels need whole rows, 16 or multiples of 32");
+    halves_ = !whole && gcols == kPanelDepth / 2 ? 2 : 1;
+    bpg_ = whole ? std::max<std::size_t>(nb_, 1) : halves_ == 2 ? 1 : gcols / kPanelDepth;
+    const std::size_t rows = param_rows(), depth = kPanelDepth / halves_;  // k columns per parameter row
     codes_ = AlignedBuffer<std::uint8_t>(groups() * nb_ * block_bytes());
     std::fill(codes_.begin(), codes_.end(), std::uint8_t{0});
-    scales_.assign(groups() * kgroups * kPanelCols, 0.0f);
+    scales_.assign(groups() * rows * kPanelCols, 0.0f);
     if constexpr (Q::has_zero_point) zero_points_.assign(scales_.size(), 0.0f);
     for (std::size_t j = 0; j < n_; ++j) {
       const std::size_t g = j / kPanelCols, col = j % kPanelCols;
       for (std::size_t c = 0; c < k_; ++c)
         detail::set_panel_code(codes_.data() + (g * nb_ + c / kPanelDepth) * block_bytes(), kWidth, c % kPanelDepth,
                                col, stored(w.raw_code(j, c)));
-      for (std::size_t kg = 0; kg < kgroups; ++kg) {
-        const GroupParams p = w.params_unchecked(j, kg * bpg_ * kPanelDepth);
-        scales_[(g * kgroups + kg) * kPanelCols + col] = p.scale;
-        if constexpr (Q::has_zero_point) zero_points_[(g * kgroups + kg) * kPanelCols + col] = static_cast<float>(p.zero_point);
+      for (std::size_t r = 0; r < rows && r * bpg_ * depth < k_; ++r) {  // a padded half keeps scale 0
+        const GroupParams p = w.params_unchecked(j, r * bpg_ * depth);
+        scales_[(g * rows + r) * kPanelCols + col] = p.scale;
+        if constexpr (Q::has_zero_point) zero_points_[(g * rows + r) * kPanelCols + col] = static_cast<float>(p.zero_point);
       }
     }
   }
@@ -179,23 +187,26 @@ class PackedPanels {
     return codes_.bytes() + (scales_.size() + zero_points_.size()) * sizeof(float);
   }
   detail::PanelGroup group(std::size_t g) const noexcept {
-    const std::size_t kgroups = div_ceil(nb_, bpg_);
+    const std::size_t rows = param_rows();
     return {codes_.data() + g * nb_ * block_bytes(),
             block_bytes(),
             kWidth,
-            scales_.data() + g * kgroups * kPanelCols,
+            scales_.data() + g * rows * kPanelCols,
             0,
-            zero_points_.empty() ? nullptr : zero_points_.data() + g * kgroups * kPanelCols,
+            zero_points_.empty() ? nullptr : zero_points_.data() + g * rows * kPanelCols,
             bpg_,
             kTables.f.data(),
             kWidth <= 4 && kInteger ? kTables.i.data() : nullptr,
             kGrid.z0,
-            kGrid.unit};
+            kGrid.unit,
+            halves_};
   }
 
  private:
   static constexpr std::size_t kPanelCols = detail::kPanelCols, kPanelDepth = detail::kPanelDepth;
   static constexpr std::size_t block_bytes() noexcept { return static_cast<std::size_t>(kWidth) * 256; }
+  /// Parameter rows per column: one per k group of bpg_ blocks, or two per block (16-deep groups).
+  std::size_t param_rows() const noexcept { return div_ceil(nb_, bpg_) * halves_; }
   /// The code kept in the panels: the raw code up to 4 bits (the integer path looks it up);
   /// at 8 bits, the integer U itself when there is one.
   static unsigned stored(std::uint8_t raw) noexcept { return kWidth == 8 && kInteger ? kTables.i[raw] : raw; }
@@ -218,7 +229,7 @@ class PackedPanels {
   }
   static constexpr Tables kTables = make_tables();
 
-  std::size_t n_ = 0, k_ = 0, nb_ = 0, bpg_ = 1;
+  std::size_t n_ = 0, k_ = 0, nb_ = 0, bpg_ = 1, halves_ = 1;
   AlignedBuffer<std::uint8_t> codes_;
   std::vector<float> scales_, zero_points_;
 };

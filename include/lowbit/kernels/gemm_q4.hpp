@@ -71,7 +71,7 @@ class PackedQ4 {
       for (int q = 0; q < 16; ++q) t[static_cast<std::size_t>(q)] = static_cast<float>(q - 8);
       return t;
     }();
-    return {block(g, 0), kBlockBytes, 4, nullptr, kCodeBytes, nullptr, 1, kValues.data(), nullptr, 8.0f, 1.0f};
+    return {block(g, 0), kBlockBytes, 4, nullptr, kCodeBytes, nullptr, 1, kValues.data(), nullptr, 8.0f, 1.0f, 1};
   }
 
  private:

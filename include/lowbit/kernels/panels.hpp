@@ -5,14 +5,15 @@
 // 256-byte steps. Column j owns bytes 4j..4j+3 of a step; byte p's field f (bits [W f, W f + W))
 // is depth t = 4 (s * 8 / W + f) + p. So one AVX-512 load gives 16 columns x 32 / W depths and
 // each field, masked out, is one vpdpbusd operand of four consecutive depths. (W = 4 is ggml's
-// low/high nibble split: low nibbles k = 8s..8s+3, high k = 8s+4..8s+7.)
+// low/high nibble split: low nibbles k = 8s..8s+3, high k = 8s+4..8s+7.) The first W / 2 steps
+// hold depths 0..15, so 16-deep scale groups split a block at step W / 2.
 //
 // Element values: w = (ftable[c] - zp) * scale (exactly the PackedMatrix's decode; 8-bit panels
 // of integer-valued formats store the integer, so a -0 code reads as +0), and for the
 // integer path w = (itable[c] - z0 - zp) * scale * unit with an integer itable (codes of formats
 // whose values are integer multiples of a power of two, unit). Scales and zero points are per
-// (k group of blocks_per_group blocks, column): f32 planes, or PackedQ4's f16 scales inside each
-// block.
+// (k group of blocks_per_group blocks, or half block, column): f32 planes, or PackedQ4's f16
+// scales inside each block.
 #pragma once
 
 #include <cstddef>
@@ -54,15 +55,20 @@ struct PanelGroup {
   const std::uint8_t* itable;     ///< integer path: code -> unsigned integer (16 entries), nullptr = the code
   float z0;                       ///< integer path: itable's offset
   float unit;                     ///< integer path: the value of integer 1 at scale 1
+  std::size_t halves = 1;         ///< scale rows per block: 2 for 16-deep groups (blocks_per_group 1)
 
-  float scale(std::size_t b, std::size_t j) const noexcept {
-    if (scales != nullptr) return scales[(b / blocks_per_group) * kPanelCols + j];
+  /// The scale and zero-point row of depth t (< 32) of block b.
+  std::size_t param_row(std::size_t b, std::size_t t) const noexcept {
+    return (b / blocks_per_group) * halves + t * halves / kPanelDepth;
+  }
+  float scale(std::size_t b, std::size_t j, std::size_t t = 0) const noexcept {
+    if (scales != nullptr) return scales[param_row(b, t) * kPanelCols + j];
     std::uint16_t h;
     std::memcpy(&h, codes + b * block_bytes + f16_scales + 2 * j, 2);
     return f16_bits_to_f32(h);
   }
-  float zero_point(std::size_t b, std::size_t j) const noexcept {
-    return zero_points != nullptr ? zero_points[(b / blocks_per_group) * kPanelCols + j] : 0.0f;
+  float zero_point(std::size_t b, std::size_t j, std::size_t t = 0) const noexcept {
+    return zero_points != nullptr ? zero_points[param_row(b, t) * kPanelCols + j] : 0.0f;
   }
   const std::uint8_t* block(std::size_t b) const noexcept { return codes + b * block_bytes; }
 };
@@ -72,8 +78,15 @@ struct Q8Blocks {
   const std::int8_t* q;
   std::size_t ldq;  ///< codes per row (>= k)
   const float* d;
-  const float* sum;  ///< exact: |sum| <= 32 * 127
-  std::size_t lds;  ///< blocks per row
+  const float* sum;     ///< exact: |sum| <= 32 * 127
+  std::size_t lds;      ///< blocks per row
+  const float* sum_lo;  ///< the sums of each block's first 16 codes (for 16-deep weight groups)
+
+  /// The code sum of half h of block b of row i (the whole block when halves == 1).
+  float half_sum(std::size_t i, std::size_t b, std::size_t halves, std::size_t h) const noexcept {
+    const float all = sum[i * lds + b];
+    return halves == 1 ? all : h == 0 ? sum_lo[i * lds + b] : all - sum_lo[i * lds + b];
+  }
 };
 
 /// C[m x cols] = the sum over blocks of (scale * unit * da) * (sum_t itable[c] * a - (z0 + zp) * sum_t a),
@@ -83,15 +96,19 @@ inline void gemm_panels_a8_scalar(const PanelGroup& p, const Q8Blocks& a, std::s
   for (std::size_t i = 0; i < m; ++i)
     for (std::size_t j = 0; j < cols; ++j) {
       float acc = 0.0f;
-      for (std::size_t b = 0; b < nb; ++b) {
-        std::int32_t s = 0;
-        for (std::size_t t = 0; t < kPanelDepth; ++t) {
-          const unsigned code = panel_code(p.block(b), p.width, t, j);
-          s += static_cast<std::int32_t>(p.itable != nullptr ? p.itable[code] : code) * a.q[i * a.ldq + b * kPanelDepth + t];
+      for (std::size_t b = 0; b < nb; ++b)
+        for (std::size_t h = 0; h < p.halves; ++h) {
+          const std::size_t t0 = h * kPanelDepth / p.halves;
+          std::int32_t s = 0;
+          for (std::size_t t = t0; t < t0 + kPanelDepth / p.halves; ++t) {
+            const unsigned code = panel_code(p.block(b), p.width, t, j);
+            s += static_cast<std::int32_t>(p.itable != nullptr ? p.itable[code] : code) *
+                 a.q[i * a.ldq + b * kPanelDepth + t];
+          }
+          const float z = p.z0 + p.zero_point(b, j, t0);
+          acc += p.scale(b, j, t0) * (a.d[i * a.lds + b] * p.unit) *
+                 (static_cast<float>(s) - z * a.half_sum(i, b, p.halves, h));
         }
-        const float z = p.z0 + p.zero_point(b, j);
-        acc += p.scale(b, j) * (a.d[i * a.lds + b] * p.unit) * (static_cast<float>(s) - z * a.sum[i * a.lds + b]);
-      }
       c[i * ldc + j] = acc;
     }
 }
@@ -102,11 +119,10 @@ inline void gemm_panels_f32_scalar(const PanelGroup& p, const float* x, std::siz
   for (std::size_t i = 0; i < m; ++i)
     for (std::size_t j = 0; j < cols; ++j) {
       float acc = 0.0f;
-      for (std::size_t b = 0; b < nb; ++b) {
-        const float s = p.scale(b, j), zp = p.zero_point(b, j);
+      for (std::size_t b = 0; b < nb; ++b)
         for (std::size_t t = 0; t < kPanelDepth; ++t)
-          acc += x[i * ldx + b * kPanelDepth + t] * ((p.ftable[panel_code(p.block(b), p.width, t, j)] - zp) * s);
-      }
+          acc += x[i * ldx + b * kPanelDepth + t] *
+                 ((p.ftable[panel_code(p.block(b), p.width, t, j)] - p.zero_point(b, j, t)) * p.scale(b, j, t));
       c[i * ldc + j] = acc;
     }
 }
