@@ -175,25 +175,30 @@ namespace {
 /// gemm_f32 against the double dot of ref::dequantize's weights, and (integer-valued formats)
 /// gemm_a8 against the exact per-block sums of those weights times Q8_0-quantized activations;
 /// each within its rounding bound. Also: the panels decode to ref::dequantize's floats.
-template <class Q, class G>
-void check_panels(std::size_t m, std::size_t n, std::size_t k, lb::ThreadPool& pool) {
+lowbit_test::Mat panel_weights(std::size_t n, std::size_t k) {
   auto w = lowbit_test::normal_matrix(n, k, static_cast<std::uint32_t>(n * 131 + k));
   if (n * k > 40) w.v[40 % (n * k)] = 9.0f;  // an outlier
   for (std::size_t c = 0; c < std::min<std::size_t>(k, 64) && n > 2; ++c) w(2, c) = 0.0f;  // all-zero groups
-  const auto qw = lb::ref::quantize<Q, G>(w.view());
-  lowbit_test::Mat wd(n, k);
-  lb::ref::dequantize(qw, wd.view());
-  const lb::kernels::PackedPanels<Q, G> panels(qw);
-  INFO(Q::name() << " / " << G::name() << " m " << m << " n " << n << " k " << k);
+  return w;
+}
+
+/// The panels against wd, the weights they hold (n x k, times their tensor scale).
+template <class Q, class G>
+void check_panel_products(const lb::kernels::PackedPanels<Q, G>& panels, const lowbit_test::Mat& wd, std::size_t m,
+                          lb::ThreadPool& pool) {
+  const std::size_t n = wd.rows, k = wd.cols;
+  const float ts = panels.tensor_scale();
+  INFO(Q::name() << " / " << G::name() << " m " << m << " n " << n << " k " << k << " tensor scale " << ts);
   for (std::size_t j = 0; j < n; ++j)  // the panels hold exactly the weights
     for (std::size_t c = 0; c < k; ++c) {
       const auto g = panels.group(j / 64);
       const std::size_t b = c / 32, col = j % 64;
       const float v = (g.ftable[lb::kernels::detail::panel_code(g.block(b), g.width, c % 32, col)] -
                        g.zero_point(b, col, c % 32)) *
-                      g.scale(b, col, c % 32);
+                      g.scale(b, col, c % 32) * ts;
       REQUIRE(v == wd(j, c));  // equal values (8-bit panels keep the integer, so -0 reads as +0)
-      if (g.width <= 4) REQUIRE(std::memcmp(&v, &wd(j, c), 4) == 0);
+      const float want = wd(j, c);
+      if (g.width <= 4) REQUIRE(std::memcmp(&v, &want, 4) == 0);
     }
   const std::size_t ldx = k + 1, ldy = n + 3, nb = (k + 31) / 32;
   auto x = lowbit_test::normal_matrix(m, ldx, static_cast<std::uint32_t>(m + 7 * k));
@@ -221,7 +226,7 @@ void check_panels(std::size_t m, std::size_t n, std::size_t k, lb::ThreadPool& p
       }
     }
   }
-  const double eps = std::ldexp(1.0, -24);
+  const double eps = std::ldexp(1.0, -24), extra = ts == 1.0f ? 0 : 2;  // the tensor scale: one rounding more
   for_each_target([&] {
     for (int threads : {1, 2}) {
       const lb::Executor ex = threads == 1 ? lb::Executor{} : pool.executor();
@@ -229,7 +234,7 @@ void check_panels(std::size_t m, std::size_t n, std::size_t k, lb::ThreadPool& p
       lb::kernels::gemm_f32(x.v.data(), m, ldx, panels, y.data(), ldy, ex);
       for (std::size_t i = 0; i < m; ++i) {
         for (std::size_t j = 0; j < n; ++j)
-          REQUIRE(std::fabs(y[i * ldy + j] - want_f32[i * n + j]) <= (32 * nb + 2) * eps * bound_f32[i * n + j] + 1e-30);
+          REQUIRE(std::fabs(y[i * ldy + j] - want_f32[i * n + j]) <= (32 * nb + 2 + extra) * eps * bound_f32[i * n + j] + 1e-30);
         for (std::size_t j = n; j < ldy; ++j) REQUIRE(y[i * ldy + j] == -7.0f);
       }
       if constexpr (lb::kernels::PackedPanels<Q, G>::kInteger) {
@@ -237,12 +242,28 @@ void check_panels(std::size_t m, std::size_t n, std::size_t k, lb::ThreadPool& p
         lb::kernels::gemm_a8(x.v.data(), m, ldx, panels, y.data(), ldy, ex);
         for (std::size_t i = 0; i < m; ++i) {
           for (std::size_t j = 0; j < n; ++j)
-            REQUIRE(std::fabs(y[i * ldy + j] - want_a8[i * n + j]) <= (nb + 3) * eps * bound_a8[i * n + j] + 1e-30);
+            REQUIRE(std::fabs(y[i * ldy + j] - want_a8[i * n + j]) <= (nb + 3 + extra) * eps * bound_a8[i * n + j] + 1e-30);
           for (std::size_t j = n; j < ldy; ++j) REQUIRE(y[i * ldy + j] == -7.0f);
         }
       }
     }
   });
+}
+
+template <class Q, class G>
+void check_panels(std::size_t m, std::size_t n, std::size_t k, lb::ThreadPool& pool) {
+  const auto qw = lb::ref::quantize<Q, G>(panel_weights(n, k).view());
+  lowbit_test::Mat wd(n, k);
+  lb::ref::dequantize(qw, wd.view());
+  check_panel_products(lb::kernels::PackedPanels<Q, G>(qw), wd, m, pool);
+}
+
+/// Two-level NVFP4: the block-scaled panels and the tensor scale on the outputs.
+void check_nvfp4_panels(std::size_t m, std::size_t n, std::size_t k, lb::ThreadPool& pool) {
+  const auto qw = lb::NvFp4Matrix::quantize(panel_weights(n, k).view());
+  lowbit_test::Mat wd(n, k);
+  qw.dequantize(wd.view());
+  check_panel_products(lb::kernels::PackedPanels<lb::NVFP4_1L::quantizer, lb::NVFP4_1L::granularity>(qw), wd, m, pool);
 }
 }  // namespace
 
@@ -281,6 +302,7 @@ TEST_CASE("kernels: PackedPanels GEMM (weight-only and integer) for every kind o
     check_panels<lb::Int8Sym, lb::Blockwise<16>>(s.m, s.n, s.k, pool);                       // 8-bit
     check_panels<lb::Int4Sym, lb::SuperBlock<256, 16>>(s.m, s.n, s.k, pool);
     check_panels<lb::Nf4, lb::Blockwise<16>>(s.m, s.n, s.k, pool);                           // weight-only
+    check_nvfp4_panels(s.m, s.n, s.k / 16 * 16, pool);                                       // two-level NVFP4
   }
 }
 

@@ -19,6 +19,7 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 #include "lowbit/core/aligned_buffer.hpp"
@@ -27,6 +28,7 @@
 #include "lowbit/kernels/executor.hpp"
 #include "lowbit/kernels/gguf.hpp"
 #include "lowbit/kernels/panels.hpp"
+#include "lowbit/schemes/nvfp4.hpp"
 #include "lowbit/tensor/packed_matrix.hpp"
 
 LOWBIT_BEGIN_NAMESPACE
@@ -103,6 +105,14 @@ inline bool check_panel_gemm(const float* x, std::size_t m, std::size_t& ldx, st
   return m != 0 && n != 0 && k != 0;
 }
 
+/// Multiplies a group's m x cols outputs by the weights' tensor scale ts (unless 1), while they
+/// are in cache.
+inline void scale_outputs(float ts, float* y, std::size_t ldy, std::size_t m, std::size_t cols) noexcept {
+  if (ts != 1.0f)
+    for (std::size_t i = 0; i < m; ++i)
+      for (std::size_t j = 0; j < cols; ++j) y[i * ldy + j] *= ts;
+}
+
 /// Y = X * W^T through the integer path; group(g) gives panel group g's descriptor.
 template <class Panels>
 void run_panels_a8(const float* x, std::size_t m, std::size_t ldx, const Panels& w, float* y, std::size_t ldy,
@@ -113,8 +123,11 @@ void run_panels_a8(const float* x, std::size_t m, std::size_t ldx, const Panels&
   const auto fn = LOWBIT_DISPATCH(GemmPanelsA8Group);
   const std::size_t per_task = m == 1 ? 8 : 1;  // GEMV: each thread streams long contiguous runs
   ex.parallel_for(div_ceil(w.groups(), per_task), [&](std::size_t t) {
-    for (std::size_t g = t * per_task; g < std::min(w.groups(), (t + 1) * per_task); ++g)
-      fn(w.group(g), av, m, w.blocks(), y + g * kPanelCols, ldy, std::min(kPanelCols, w.n() - g * kPanelCols));
+    for (std::size_t g = t * per_task; g < std::min(w.groups(), (t + 1) * per_task); ++g) {
+      const std::size_t cols = std::min(kPanelCols, w.n() - g * kPanelCols);
+      fn(w.group(g), av, m, w.blocks(), y + g * kPanelCols, ldy, cols);
+      scale_outputs(w.tensor_scale(), y + g * kPanelCols, ldy, m, cols);
+    }
   });
 }
 
@@ -133,7 +146,9 @@ void run_panels_f32(const float* x, std::size_t m, std::size_t ldx, const Panels
   }
   const auto fn = LOWBIT_DISPATCH(GemmPanelsF32Group);
   ex.parallel_for(w.groups(), [&](std::size_t g) {
-    fn(w.group(g), x, ldx, m, w.blocks(), y + g * kPanelCols, ldy, std::min(kPanelCols, w.n() - g * kPanelCols));
+    const std::size_t cols = std::min(kPanelCols, w.n() - g * kPanelCols);
+    fn(w.group(g), x, ldx, m, w.blocks(), y + g * kPanelCols, ldy, cols);
+    scale_outputs(w.tensor_scale(), y + g * kPanelCols, ldy, m, cols);
   });
 }
 }  // namespace detail
@@ -154,29 +169,24 @@ class PackedPanels {
   /// Repacks w (lossless). Errors (argument_error): groups along k that are neither whole rows,
   /// nor 16 columns, nor multiples of 32 columns.
   explicit PackedPanels(const PackedMatrix<Q, G>& w) : n_(w.rows()), k_(w.cols()), nb_(div_ceil(k_, kPanelDepth)) {
-    const std::size_t gcols = w.grid().shape.cols;
-    const bool whole = gcols >= k_;
-    LOWBIT_CHECK(w.empty() || whole || gcols == kPanelDepth / 2 || gcols % kPanelDepth == 0, "w: groups of ", gcols,
-                 " columns along k; the panels need whole rows, 16 or multiples of 32");
-    halves_ = !whole && gcols == kPanelDepth / 2 ? 2 : 1;
-    bpg_ = whole ? std::max<std::size_t>(nb_, 1) : halves_ == 2 ? 1 : gcols / kPanelDepth;
-    const std::size_t rows = param_rows(), depth = kPanelDepth / halves_;  // k columns per parameter row
-    codes_ = AlignedBuffer<std::uint8_t>(groups() * nb_ * block_bytes());
-    std::fill(codes_.begin(), codes_.end(), std::uint8_t{0});
-    scales_.assign(groups() * rows * kPanelCols, 0.0f);
-    if constexpr (Q::has_zero_point) zero_points_.assign(scales_.size(), 0.0f);
-    for (std::size_t j = 0; j < n_; ++j) {
-      const std::size_t g = j / kPanelCols, col = j % kPanelCols;
-      for (std::size_t c = 0; c < k_; ++c)
-        detail::set_panel_code(codes_.data() + (g * nb_ + c / kPanelDepth) * block_bytes(), kWidth, c % kPanelDepth,
-                               col, stored(w.raw_code(j, c)));
-      for (std::size_t r = 0; r < rows && r * bpg_ * depth < k_; ++r) {  // a padded half keeps scale 0
-        const GroupParams p = w.params_unchecked(j, r * bpg_ * depth);
-        scales_[(g * rows + r) * kPanelCols + col] = p.scale;
-        if constexpr (Q::has_zero_point) zero_points_[(g * rows + r) * kPanelCols + col] = static_cast<float>(p.zero_point);
-      }
-    }
+    pack(w.empty() ? k_ : w.grid().shape.cols, [&](std::size_t j, std::size_t c) { return w.raw_code(j, c); },
+         [&](std::size_t j, std::size_t c) { return w.params_unchecked(j, c); });
   }
+
+  /// Two-level NVFP4 (lossless): the panels hold the E2M1 codes and UE4M3 block scales of
+  /// NVFP4_1L; the tensor scale multiplies each output once (Y = s_tensor * X * W_blocks^T, every
+  /// weight s_block * value exact in f32).
+  explicit PackedPanels(const NvFp4Matrix& w)
+    requires(std::is_same_v<Q, NVFP4_1L::quantizer> && std::is_same_v<G, NVFP4_1L::granularity>)
+      : n_(w.rows()), k_(w.cols()), nb_(div_ceil(k_, kPanelDepth)), tensor_scale_(w.tensor_scale()) {
+    pack(NvFp4Matrix::kBlock, [&](std::size_t j, std::size_t c) { return w.code(j, c); },
+         [&](std::size_t j, std::size_t c) {
+           return GroupParams{UE4M3::decode(w.block_scale_code(j, c / NvFp4Matrix::kBlock)), 0};
+         });
+  }
+
+  /// Multiplies every output of the products (1 but for two-level NVFP4).
+  float tensor_scale() const noexcept { return tensor_scale_; }
 
   std::size_t n() const noexcept { return n_; }
   std::size_t k() const noexcept { return k_; }
@@ -207,6 +217,32 @@ class PackedPanels {
   static constexpr std::size_t block_bytes() noexcept { return static_cast<std::size_t>(kWidth) * 256; }
   /// Parameter rows per column: one per k group of bpg_ blocks, or two per block (16-deep groups).
   std::size_t param_rows() const noexcept { return div_ceil(nb_, bpg_) * halves_; }
+  /// Fills the panels from raw codes code(j, c) and the parameters params(j, c) of the group
+  /// holding column c, in groups of gcols columns along k.
+  template <class CodeFn, class ParamsFn>
+  void pack(std::size_t gcols, CodeFn code, ParamsFn params) {
+    const bool whole = gcols >= k_;
+    LOWBIT_CHECK(whole || gcols == kPanelDepth / 2 || gcols % kPanelDepth == 0, "w: groups of ", gcols,
+                 " columns along k; the panels need whole rows, 16 or multiples of 32");
+    halves_ = !whole && gcols == kPanelDepth / 2 ? 2 : 1;
+    bpg_ = whole ? std::max<std::size_t>(nb_, 1) : halves_ == 2 ? 1 : gcols / kPanelDepth;
+    const std::size_t rows = param_rows(), depth = kPanelDepth / halves_;  // k columns per parameter row
+    codes_ = AlignedBuffer<std::uint8_t>(groups() * nb_ * block_bytes());
+    std::fill(codes_.begin(), codes_.end(), std::uint8_t{0});
+    scales_.assign(groups() * rows * kPanelCols, 0.0f);
+    if constexpr (Q::has_zero_point) zero_points_.assign(scales_.size(), 0.0f);
+    for (std::size_t j = 0; j < n_; ++j) {
+      const std::size_t g = j / kPanelCols, col = j % kPanelCols;
+      for (std::size_t c = 0; c < k_; ++c)
+        detail::set_panel_code(codes_.data() + (g * nb_ + c / kPanelDepth) * block_bytes(), kWidth, c % kPanelDepth,
+                               col, stored(code(j, c)));
+      for (std::size_t r = 0; r < rows && r * bpg_ * depth < k_; ++r) {  // a padded half keeps scale 0
+        const GroupParams p = params(j, r * bpg_ * depth);
+        scales_[(g * rows + r) * kPanelCols + col] = p.scale;
+        if constexpr (Q::has_zero_point) zero_points_[(g * rows + r) * kPanelCols + col] = static_cast<float>(p.zero_point);
+      }
+    }
+  }
   /// The code kept in the panels: the raw code up to 4 bits (the integer path looks it up);
   /// at 8 bits, the integer U itself when there is one.
   static unsigned stored(std::uint8_t raw) noexcept { return kWidth == 8 && kInteger ? kTables.i[raw] : raw; }
@@ -230,6 +266,7 @@ class PackedPanels {
   static constexpr Tables kTables = make_tables();
 
   std::size_t n_ = 0, k_ = 0, nb_ = 0, bpg_ = 1, halves_ = 1;
+  float tensor_scale_ = 1.0f;
   AlignedBuffer<std::uint8_t> codes_;
   std::vector<float> scales_, zero_points_;
 };

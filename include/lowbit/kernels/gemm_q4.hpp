@@ -64,6 +64,8 @@ class PackedQ4 {
   std::size_t groups() const noexcept { return div_ceil(n_, kGroup); }
   /// Panel bytes (the last group is padded to 64 columns).
   std::size_t bytes() const noexcept { return data_.bytes(); }
+  /// The panel products' output multiplier: Q4_0 has no tensor scale.
+  static constexpr float tensor_scale() noexcept { return 1.0f; }
   /// Group g as the panel kernels read it: w = d * (q - 8).
   detail::PanelGroup group(std::size_t g) const noexcept {
     static constexpr auto kValues = [] {
