@@ -439,7 +439,7 @@ namespace {
 /// Rows for PackedMatrix quantize: tricky_row's blocks, plus rows whose extremes are zeros (a
 /// ReLU row, its negation), half-integer ties at scale 1, subnormals and huge values.
 lowbit_test::Mat quantize_inputs(std::size_t cols) {
-  const std::size_t rows = 7;
+  const std::size_t rows = 9;
   lowbit_test::Mat x(rows, cols);
   for (std::size_t r = 0; r < rows; ++r) {
     const auto t = tricky_row((cols + 31) / 32, 100 + static_cast<std::uint32_t>(r), r == 0 ? 0 : 3 + r % 5);
@@ -451,6 +451,12 @@ lowbit_test::Mat quantize_inputs(std::size_t cols) {
       if (r == 4 && c % 2 == 1) v = 1e-41f * v;               // subnormals among normals
       if (r == 5) v *= 1e30f;                                  // near FLT_MAX: affine widths overflow
       if (r == 6) v = (c % 5 == 0) != (c / 32 % 2 == 1) ? -0.0f : 0.0f;  // zeros of both signs, in mixed orders
+      if (r == 7) v = std::ldexp(v, -12 - static_cast<int>(c / 16 % 16));  // scales below f16's normals, and to 0
+      if (r == 8) {  // each 16 columns' extreme is 7 * a tie of f16 (even groups) or bf16 rounding: scale ties at qmax 7
+        const int g = static_cast<int>(c / 16);
+        v = c % 16 == 0 ? std::ldexp(7.0f * (1.0f + std::ldexp(static_cast<float>(g / 2 * 2 + 1), g % 2 ? -8 : -11)), g % 8 - 4)
+                        : 0.01f * v;
+      }
       x.v[r * cols + c] = v;
     }
   }

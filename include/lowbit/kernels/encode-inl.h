@@ -19,6 +19,7 @@
 #include "hwy/highway.h"
 #include "lowbit/core/bitpack.hpp"
 #include "lowbit/kernels/compat-inl.h"
+#include "lowbit/kernels/fit_rule.hpp"
 
 HWY_BEFORE_NAMESPACE();
 LOWBIT_BEGIN_NAMESPACE
@@ -60,6 +61,107 @@ HWY_INLINE void MinMaxOf(const float* HWY_RESTRICT x, size_t n, float* HWY_RESTR
 /// extremes go to lo_hi[2g], lo_hi[2g + 1].
 inline void MinMaxGroups(const float* HWY_RESTRICT x, size_t n, size_t gw, float* HWY_RESTRICT lo_hi) {
   for (size_t g0 = 0; g0 < n; g0 += gw, lo_hi += 2) MinMaxOf(x + g0, std::min(gw, n - g0), lo_hi);
+}
+
+namespace fit_detail {
+#if HWY_TARGET != HWY_SCALAR
+using kernels::detail::FitRule;
+/// std::min(v, 0) / std::max(v, 0), keeping std's choice of argument on ties (so -0 stays -0).
+template <class V>
+HWY_INLINE V MinZero(V v) {
+  return hn::IfThenElse(hn::Lt(hn::Zero(hn::DFromV<V>()), v), hn::Zero(hn::DFromV<V>()), v);
+}
+template <class V>
+HWY_INLINE V MaxZero(V v) {
+  return hn::IfThenElse(hn::Lt(v, hn::Zero(hn::DFromV<V>())), hn::Zero(hn::DFromV<V>()), v);
+}
+
+template <FitRule::Ideal kIdeal, FitRule::Store kStore>
+void Fit(const FitRule& rule, const float* HWY_RESTRICT lo, const float* HWY_RESTRICT hi, size_t n,
+         float* HWY_RESTRICT scales, int32_t* HWY_RESTRICT zps, uint16_t* HWY_RESTRICT stored16) {
+  const hn::ScalableTag<float> df;
+  const hn::RebindToUnsigned<decltype(df)> du;
+  const hn::RebindToSigned<decltype(df)> di;
+  const hn::Rebind<uint16_t, decltype(df)> d16;
+  const size_t N = hn::Lanes(df);
+  const auto div = hn::Set(df, rule.div), div_const = hn::Set(df, rule.div_const), zero = hn::Zero(df);
+  for (size_t i = 0; i < n; i += N) {
+    const size_t count = std::min(N, n - i);
+    const auto l = LoadUpTo(df, lo + i, count), h = LoadUpTo(df, hi + i, count);
+    hn::Vec<decltype(df)> ideal;
+    if constexpr (kIdeal == FitRule::kAbsMax) {
+      ideal = hn::Div(hn::Max(hn::Abs(l), hn::Abs(h)), hn::IfThenElse(hn::Eq(l, h), div_const, div));
+    } else if constexpr (kIdeal == FitRule::kSignedExtreme) {
+      ideal = hn::Div(hn::IfThenElse(hn::Gt(hn::Abs(l), hn::Abs(h)), l, h), div);
+    } else {
+      const auto l0 = MinZero(l), h0 = MaxZero(h), width = hn::Sub(h0, l0);
+      const auto wide = hn::Sub(hn::Div(h0, div), hn::Div(l0, div));  // no overflow near FLT_MAX
+      ideal = hn::IfThenElse(hn::Lt(width, hn::Set(df, HUGE_VALF)), hn::Div(width, div), wide);
+      ideal = hn::IfThenElse(hn::Eq(l, h), hn::Div(hn::Abs(l), div_const), ideal);
+    }
+    // The storage's round trip, saturating (std::clamp), round to nearest even.
+    hn::Vec<decltype(df)> s = ideal;
+    if constexpr (kStore == FitRule::kF16) {
+      const auto lim = hn::Set(df, 65504.0f);
+      const auto c = hn::IfThenElse(hn::Lt(s, hn::Neg(lim)), hn::Neg(lim), hn::IfThenElse(hn::Lt(lim, s), lim, s));
+      const auto sign = hn::And(hn::BitCast(du, c), hn::Set(du, 0x80000000u));
+      const auto a = hn::BitCast(du, hn::Abs(c));
+      const auto normal = hn::Gt(hn::BitCast(di, a), hn::Set(di, 0x38800000 - 1));  // f16 normals: |c| >= 2^-14
+      const auto rn = hn::And(hn::Add(hn::Add(a, hn::Set(du, 0xFFFu)), hn::And(hn::ShiftRight<13>(a), hn::Set(du, 1u))),
+                              hn::Set(du, ~0x1FFFu));
+      // below 2^-14, multiples of 2^-24: adding 1/2 (ulp 2^-24) rounds, subtracting is exact
+      const auto half = hn::Set(df, 0.5f);
+      const auto rs = hn::Sub(hn::Add(hn::BitCast(df, a), half), half);
+      const auto r = hn::IfThenElse(hn::RebindMask(df, normal), hn::BitCast(df, rn), rs);
+      s = hn::BitCast(df, hn::Or(hn::BitCast(du, r), sign));
+      const auto bits_normal = hn::Sub(hn::ShiftRight<13>(rn), hn::Set(du, 112u << 10));
+      const auto bits_sub = hn::BitCast(du, hn::ConvertTo(di, hn::Mul(rs, hn::Set(df, 16777216.0f))));
+      const auto bits = hn::Or(hn::IfThenElse(hn::RebindMask(du, normal), bits_normal, bits_sub), hn::ShiftRight<16>(sign));
+      StoreUpTo(hn::DemoteTo(d16, hn::BitCast(di, bits)), d16, stored16 + i, count);
+    } else if constexpr (kStore == FitRule::kBF16) {
+      const auto lim = hn::Set(df, 0x1.FEp127f);
+      const auto c = hn::IfThenElse(hn::Lt(s, hn::Neg(lim)), hn::Neg(lim), hn::IfThenElse(hn::Lt(lim, s), lim, s));
+      const auto u = hn::BitCast(du, c);
+      const auto r = hn::And(hn::Add(hn::Add(u, hn::Set(du, 0x7FFFu)), hn::And(hn::ShiftRight<16>(u), hn::Set(du, 1u))),
+                             hn::Set(du, 0xFFFF0000u));
+      s = hn::BitCast(df, r);
+      StoreUpTo(hn::DemoteTo(d16, hn::BitCast(di, hn::ShiftRight<16>(r))), d16, stored16 + i, count);
+    }
+    StoreUpTo(s, df, scales + i, count);
+    auto z = hn::Zero(di);
+    if constexpr (kIdeal == FitRule::kAffine) {
+      const auto q = hn::Round(hn::Div(hn::Neg(MinZero(l)), s));
+      const auto zc = hn::Min(hn::Max(q, zero), div);  // div is qmax; the clamp comes before the cast
+      z = hn::IfThenElse(hn::RebindMask(di, hn::Eq(s, zero)), hn::Zero(di), TruncateInRange(di, zc));
+    }
+    StoreUpTo(z, di, zps + i, count);
+  }
+}
+#endif
+}  // namespace fit_detail
+
+/// scales[g], zps[g] (and the stored 16-bit scale codes for f16 / bf16 storage) of groups with
+/// ranges [lo[g], hi[g]], g < n (finite): Q::params under `rule`, bit for bit. False (nothing
+/// written) on HWY_SCALAR, whose callers fit in scalar.
+inline bool FitScales(const kernels::detail::FitRule& rule, const float* HWY_RESTRICT lo, const float* HWY_RESTRICT hi,
+                      size_t n, float* HWY_RESTRICT scales, int32_t* HWY_RESTRICT zps,
+                      uint16_t* HWY_RESTRICT stored16) {
+  using kernels::detail::FitRule;
+#if HWY_TARGET == HWY_SCALAR
+  (void)rule, (void)lo, (void)hi, (void)n, (void)scales, (void)zps, (void)stored16;
+  return false;
+#else
+  const auto with_store = [&](auto ideal) {
+    constexpr FitRule::Ideal kI = decltype(ideal)::value;
+    if (rule.store == FitRule::kF16) fit_detail::Fit<kI, FitRule::kF16>(rule, lo, hi, n, scales, zps, stored16);
+    else if (rule.store == FitRule::kBF16) fit_detail::Fit<kI, FitRule::kBF16>(rule, lo, hi, n, scales, zps, stored16);
+    else fit_detail::Fit<kI, FitRule::kF32>(rule, lo, hi, n, scales, zps, stored16);
+  };
+  if (rule.ideal == FitRule::kAbsMax) with_store(std::integral_constant<FitRule::Ideal, FitRule::kAbsMax>());
+  else if (rule.ideal == FitRule::kSignedExtreme) with_store(std::integral_constant<FitRule::Ideal, FitRule::kSignedExtreme>());
+  else with_store(std::integral_constant<FitRule::Ideal, FitRule::kAffine>());
+  return true;
+#endif
 }
 
 /// Integer rounding modes, as NearestEven / NearestAway / TowardZero (core/rounding.hpp).

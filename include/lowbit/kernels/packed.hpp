@@ -1,6 +1,8 @@
 // lowbit: PackedMatrix compositions through the SIMD kernels.
 // quantize: the reference's two steps, each in SIMD, band by band. Parameters: a MinMax group's
-// range by SIMD min/max (other estimators take the reference's fit); then every row's codes: integer mappings by their float
+// range by SIMD min/max, and for the rules of kernels/fit_rule.hpp (symmetric, affine and scaled
+// mappings with f32/f16/bf16 scales) its scale and zero point too, 16 groups per vector (other
+// estimators and rules take the reference's fit); then every row's codes: integer mappings by their float
 // arithmetic, value formats by the runs of their own encoder (kernels/code_runs.hpp), and the
 // codes packed to the row's bit stream (kernels/encode-inl.h). Stochastic rounding, custom
 // mappings and NaN-scale groups (OCP MX with non-finite input) encode element by element.
@@ -18,6 +20,7 @@
 
 #include "lowbit/kernels/code_runs.hpp"
 #include "lowbit/kernels/dispatch.hpp"
+#include "lowbit/kernels/fit_rule.hpp"
 #include "lowbit/kernels/scan.hpp"
 #include "lowbit/reference/quantize.hpp"
 #include "lowbit/tensor/packed_matrix.hpp"
@@ -46,6 +49,7 @@ LOWBIT_EXPORT_DECODE_INTEGERS(8);
 #undef LOWBIT_EXPORT_DECODE_INTEGERS
 
 LOWBIT_EXPORT(MinMaxGroups);
+LOWBIT_EXPORT(FitScales);
 LOWBIT_EXPORT(EncodeIntegersEven);
 LOWBIT_EXPORT(EncodeIntegersAway);
 LOWBIT_EXPORT(EncodeIntegersZero);
@@ -98,6 +102,32 @@ inline void min_max_ranges(MatrixView<const float> x, const GroupGrid& grid, std
     }();
     if (acc.lo == 0.0f) acc.lo = zero;
     if (acc.hi == 0.0f) acc.hi = zero;
+  }
+}
+
+/// Q::params of group row gr's groups from their MinMax ranges by FitScales, stored in m's
+/// planes and returned in scales and zps; false (nothing done) where Q's rule has no SIMD fit.
+template <class Q, class G, class L>
+bool fit_scales(PackedMatrix<Q, G, L>& m, std::size_t gr, const std::vector<Range>& ranges, float* scales,
+                std::int32_t* zps) {
+  constexpr auto kRule = fit_rule<Q>();
+  if constexpr (!kRule.has_value() || TwoLevelGranularity<G>) {
+    return false;
+  } else {
+    const std::size_t n = ranges.size();
+    std::vector<float> lo(n), hi(n);
+    std::vector<std::uint16_t> stored16(n);
+    for (std::size_t g = 0; g < n; ++g) {
+      lo[g] = ranges[g].lo;
+      hi[g] = ranges[g].hi;
+    }
+    if (!LOWBIT_DISPATCH(FitScales)(*kRule, lo.data(), hi.data(), n, scales, zps, stored16.data())) return false;
+    auto& planes = m.param_planes();
+    if constexpr (kRule->store == FitRule::kF32) std::copy(scales, scales + n, planes.scale_row(gr));
+    else std::copy(stored16.begin(), stored16.end(), planes.scale_row(gr));
+    if constexpr (Q::has_zero_point)
+      for (std::size_t g = 0; g < n; ++g) planes.zero_point_row(gr)[g] = static_cast<std::uint8_t>(zps[g]);
+    return true;
   }
 }
 
@@ -215,27 +245,28 @@ PackedMatrix<Q, G, L> quantize(MatrixView<const float> x, const QuantizeOptions&
   std::vector<std::uint8_t> codes(m.padded_cols());
   for (std::size_t gr = 0; gr < grid.rows; ++gr) {
     const GroupBounds band = group_bounds(grid, gr, 0, x.rows, x.cols);
+    const auto fit_band = [&](auto&& fit) {  // the reference's fit, into scales and zps
+      ::lowbit::detail::fit_params(m, gr, fit, params.data());
+      for (std::size_t gc = 0; gc < grid.cols; ++gc) {
+        scales[gc] = params[gc].scale;
+        zps[gc] = params[gc].zero_point;
+      }
+    };
     if constexpr (kMinMax) {
       detail::min_max_ranges(x, grid, gr, ranges.data());
       if constexpr (!Q::accepts_non_finite)
         for (const Range& g : ranges)
           if (!std::isfinite(g.lo) || !std::isfinite(g.hi)) reject_non_finite();
-      ::lowbit::detail::fit_params(m, gr, [&](std::size_t, std::size_t gc) { return ranges[gc]; }, params.data());
+      if (!detail::fit_scales(m, gr, ranges, scales.data(), zps.data()))
+        fit_band([&](std::size_t, std::size_t gc) { return ranges[gc]; });
     } else {
       if constexpr (!Q::accepts_non_finite)
         for (std::size_t r = band.r0; r < band.r1; ++r)
           if (!all_finite(&x(r, 0), x.cols)) reject_non_finite();
-      ::lowbit::detail::fit_params(
-          m, gr,
-          [&](std::size_t, std::size_t gc) {
-            ::lowbit::detail::gather_group(x, grid, gr, gc, buf);
-            return Q::fit_range(buf);
-          },
-          params.data());
-    }
-    for (std::size_t gc = 0; gc < grid.cols; ++gc) {
-      scales[gc] = params[gc].scale;
-      zps[gc] = params[gc].zero_point;
+      fit_band([&](std::size_t, std::size_t gc) {
+        ::lowbit::detail::gather_group(x, grid, gr, gc, buf);
+        return Q::fit_range(buf);
+      });
     }
     const std::uint8_t zero = Q::encode(0.0f, {scales.back(), zps.back()}, {});  // the padding's code
     for (std::size_t r = band.r0; r < band.r1; ++r) {

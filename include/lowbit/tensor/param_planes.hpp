@@ -36,6 +36,10 @@ class ParamPlanes {
     if constexpr (Q::has_zero_point) zero_points_[g] = static_cast<std::uint8_t>(p.zero_point);
   }
 
+  /// Group row gr's stored scales and zero points (grid.cols each), for writers in bulk.
+  scale_type* scale_row(std::size_t gr) noexcept { return scales_.data() + gr * grid_.cols; }
+  std::uint8_t* zero_point_row(std::size_t gr) noexcept { return zero_points_.data() + gr * grid_.cols; }
+
   const AlignedBuffer<scale_type>& scales() const noexcept { return scales_; }
   const AlignedBuffer<std::uint8_t>& zero_points() const noexcept { return zero_points_; }
   std::size_t bytes() const noexcept { return scales_.bytes() + zero_points_.bytes(); }
