@@ -439,7 +439,7 @@ namespace {
 /// Rows for PackedMatrix quantize: tricky_row's blocks, plus rows whose extremes are zeros (a
 /// ReLU row, its negation), half-integer ties at scale 1, subnormals and huge values.
 lowbit_test::Mat quantize_inputs(std::size_t cols) {
-  const std::size_t rows = 9;
+  const std::size_t rows = 10;
   lowbit_test::Mat x(rows, cols);
   for (std::size_t r = 0; r < rows; ++r) {
     const auto t = tricky_row((cols + 31) / 32, 100 + static_cast<std::uint32_t>(r), r == 0 ? 0 : 3 + r % 5);
@@ -457,6 +457,7 @@ lowbit_test::Mat quantize_inputs(std::size_t cols) {
         v = c % 16 == 0 ? std::ldexp(7.0f * (1.0f + std::ldexp(static_cast<float>(g / 2 * 2 + 1), g % 2 ? -8 : -11)), g % 8 - 4)
                         : 0.01f * v;
       }
+      if (r == 9) v = (c / 32 % 2 ? 2.5f : -3.0f) * static_cast<float>(1 + c / 64);  // constant 32-column groups
       x.v[r * cols + c] = v;
     }
   }
