@@ -401,7 +401,44 @@ void check_packed(std::size_t rows, std::size_t cols) {
       for (std::size_t c = 0; c < cols; ++c) REQUIRE(std::memcmp(&wide[r * 2 * cols + 2 * c], &ref.v[r * cols + c], 4) == 0);
   });
 }
+
+/// Every code of Q (NaN, Inf, subnormals, -0 included) in every group, decoded by
+/// kernels::dequantize as by ref::dequantize, bit for bit.
+template <class Q, class G>
+void check_every_code(std::size_t rows, std::size_t cols) {
+  auto x = lowbit_test::normal_matrix(rows, cols, 43);
+  if (Q::accepts_non_finite && cols > 40) x(0, 40) = NAN;  // OCP MX: a NaN scale for that block
+  auto m = lb::ref::quantize<Q, G>(x.view());
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t c = 0; c < cols; ++c) m.set_raw_code(r, c, static_cast<std::uint8_t>((r * 7 + c) % (1u << Q::bits)));
+  lowbit_test::Mat ref(rows, cols), got(rows, cols);
+  lb::ref::dequantize(m, ref.view());
+  for_each_target([&] {
+    INFO(Q::name() << " / " << G::name() << " " << rows << " x " << cols);
+    lb::kernels::dequantize(m, got.view());
+    REQUIRE(std::memcmp(ref.v.data(), got.v.data(), ref.v.size() * sizeof(float)) == 0);
+  });
+}
 }  // namespace
+
+// minifloats of 6 and 8 bits decode by their bit fields
+template <class F>
+using MxQ = lb::Quantizer<lb::MxScaled<F>, lb::MinMax, lb::E8M0Scale>;
+static_assert(lb::kernels::detail::minifloat_decoding<lb::Fp8E4M3>());
+static_assert(lb::kernels::detail::minifloat_decoding<MxQ<lb::E5M2>>());
+static_assert(!lb::kernels::detail::minifloat_decoding<lb::Fp4E2M1>());  // 16 codes: the table
+static_assert(!lb::kernels::detail::minifloat_decoding<lb::Nf4>());
+
+TEST_CASE("kernels: minifloat dequantize by bit fields decodes every code as the reference", "[kernels][packed]") {
+  check_every_code<lb::Fp8E4M3, lb::PerChannel>(3, 600);
+  check_every_code<lb::Fp8E5M2, lb::Blockwise<32>>(3, 300);
+  check_every_code<lb::Fp6E3M2, lb::PerTensor>(2, 200);
+  check_every_code<lb::Fp6E2M3, lb::Blockwise<32>>(2, 130);
+  check_every_code<lb::ScaledQ<lb::E4M3, lb::MinMax, lb::F16Scale>, lb::Blockwise<64>>(2, 300);
+  check_every_code<MxQ<lb::E4M3>, lb::Blockwise<32>>(2, 300);
+  check_every_code<MxQ<lb::E5M2>, lb::Blockwise<32>>(2, 300);
+  check_every_code<MxQ<lb::E2M3>, lb::Blockwise<32>>(2, 100);
+}
 
 // integer codes decode by arithmetic; the rest (here: minifloats, codebooks) through tables
 static_assert(lb::kernels::detail::integer_decoding<lb::Int4Sym>() == 1);

@@ -1,6 +1,7 @@
 // lowbit: decoding bit-packed codes (any width 1..8, the LSB-first bit streams PackedMatrix
 // stores) through a table of their values: every quantizer and format the same way, so the
-// result is the table's, i.e. Q::decode's, bit for bit.
+// result is the table's, i.e. Q::decode's, bit for bit. Integer codes and 6- and 8-bit
+// minifloats (FP6, FP8) decode by arithmetic instead, in Q::decode's operations.
 
 #if defined(LOWBIT_KERNELS_PACKED_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef LOWBIT_KERNELS_PACKED_INL_H_
@@ -106,6 +107,53 @@ void DecodeIntegers(const uint8_t* HWY_RESTRICT row, size_t row_bytes, size_t n,
 #endif
 }
 
+/// out[i] = value(code i) * scales[i / gw] for the first n codes of a row of minifloats (sign bit
+/// when kSigned, exp exponent bits with bias, man mantissa bits, subnormals; specials as
+/// MiniFloat's kIeee = 1 / kNanOnly = 2): MiniFloat::decode by its bit fields, then Scaled's
+/// product, so no per-group table. False (nothing written) on HWY_SCALAR: callers take the table.
+template <int kBits>
+bool DecodeMinifloats(const uint8_t* HWY_RESTRICT row, size_t row_bytes, size_t n, size_t gw,
+                      const float* HWY_RESTRICT scales, int exp, int man, int bias, int specials, bool is_signed,
+                      float* HWY_RESTRICT out) {
+#if HWY_TARGET == HWY_SCALAR
+  (void)row_bytes, (void)exp, (void)man, (void)bias, (void)specials, (void)is_signed, (void)n, (void)gw, (void)row,
+      (void)scales, (void)out;
+  return false;
+#else
+  const hn::ScalableTag<float> df;
+  const hn::RebindToUnsigned<decltype(df)> du;
+  const hn::RebindToSigned<decltype(df)> di;
+  const size_t N = hn::Lanes(df);
+  const auto exp_mask = hn::Set(du, (1u << exp) - 1), man_mask = hn::Set(du, (1u << man) - 1);
+  const auto rebias = hn::Set(du, static_cast<uint32_t>(127 - bias));
+  const auto sub_unit = hn::Set(df, std::ldexp(1.0f, 1 - bias - man));  // subnormal m * 2^(1 - bias - man)
+  const auto nan = hn::Set(du, 0x7FC00000u), inf = hn::Set(du, 0x7F800000u);
+  for (size_t g0 = 0, g = 0; g0 < n; g0 += gw, ++g) {
+    const size_t end = std::min(n, g0 + gw);
+    const auto vscale = hn::Set(df, scales[g]);
+    for (size_t i = g0; i < end; i += N) {
+      const size_t count = std::min(N, end - i);
+      const auto c = LoadCodes<kBits>(du, row, row_bytes, i, count);
+      const auto e = hn::And(hn::ShiftRightSame(c, man), exp_mask), m = hn::And(c, man_mask);
+      const auto sign = is_signed ? hn::ShiftLeftSame(hn::ShiftRightSame(c, exp + man), 31) : hn::Zero(du);
+      const auto normal = hn::Or(hn::ShiftLeft<23>(hn::Add(e, rebias)), hn::ShiftLeftSame(m, 23 - man));
+      const auto sub = hn::BitCast(du, hn::Mul(hn::ConvertTo(df, hn::BitCast(di, m)), sub_unit));
+      auto v = hn::Or(hn::IfThenElse(hn::Eq(e, hn::Zero(du)), sub, normal), sign);
+      if (specials != 0) {
+        const auto top = hn::Eq(e, exp_mask);
+        if (specials == 1) {  // IEEE: Inf (signed) when m == 0, else NaN
+          v = hn::IfThenElse(top, hn::IfThenElse(hn::Eq(m, hn::Zero(du)), hn::Or(inf, sign), nan), v);
+        } else {  // only the all-ones exponent and mantissa is NaN
+          v = hn::IfThenElse(hn::And(top, hn::Eq(m, man_mask)), nan, v);
+        }
+      }
+      StoreUpTo(hn::Mul(hn::BitCast(df, v), vscale), df, out + i, count);
+    }
+  }
+  return true;
+#endif
+}
+
 #define LOWBIT_DECODE_CODES(B)                                                                          \
   inline void DecodeCodes##B(const uint8_t* row, size_t row_bytes, size_t c0, size_t n, const float* table, \
                              float* out) {                                                              \
@@ -138,6 +186,15 @@ LOWBIT_DECODE_INTEGERS(6)
 LOWBIT_DECODE_INTEGERS(7)
 LOWBIT_DECODE_INTEGERS(8)
 #undef LOWBIT_DECODE_INTEGERS
+
+#define LOWBIT_DECODE_MINIFLOATS(B)                                                                          \
+  inline bool DecodeMinifloats##B(const uint8_t* row, size_t row_bytes, size_t n, size_t gw, const float* scales, \
+                                  int exp, int man, int bias, int specials, bool is_signed, float* out) {       \
+    return DecodeMinifloats<B>(row, row_bytes, n, gw, scales, exp, man, bias, specials, is_signed, out);      \
+  }
+LOWBIT_DECODE_MINIFLOATS(6)
+LOWBIT_DECODE_MINIFLOATS(8)
+#undef LOWBIT_DECODE_MINIFLOATS
 
 }  // namespace HWY_NAMESPACE
 LOWBIT_END_NAMESPACE

@@ -47,6 +47,8 @@ LOWBIT_EXPORT_DECODE_INTEGERS(6);
 LOWBIT_EXPORT_DECODE_INTEGERS(7);
 LOWBIT_EXPORT_DECODE_INTEGERS(8);
 #undef LOWBIT_EXPORT_DECODE_INTEGERS
+LOWBIT_EXPORT(DecodeMinifloats6);
+LOWBIT_EXPORT(DecodeMinifloats8);
 
 LOWBIT_EXPORT(MinMaxGroups);
 LOWBIT_EXPORT(FitScales);
@@ -195,6 +197,30 @@ constexpr int integer_decoding() {
   }
 }
 
+/// Whether Q decodes as MiniFloat::decode(code) * scale (a scaled 6- or 8-bit minifloat with
+/// subnormals, whose normal exponents are f32's): kernels::dequantize's DecodeMinifloats path.
+template <class F>
+inline constexpr bool is_minifloat = false;
+template <int kE, int kM, Specials kS, bool kSigned, bool kSub, int kBias>
+inline constexpr bool is_minifloat<MiniFloat<kE, kM, kS, kSigned, kSub, kBias>> =
+    kSub && kBias <= 126 && (1 << kE) - 1 - kBias <= 127;
+template <class Q>
+constexpr bool minifloat_decoding() {
+  using M = typename Q::mapping;
+  return std::same_as<Q, Quantizer<M, typename Q::estimator, typename Q::scale_storage, typename Q::rounding>> &&
+         is_scaled_mapping<M> && is_minifloat<typename Q::format> && (Q::bits == 6 || Q::bits == 8);
+}
+
+/// DecodeMinifloats of Q's row; false on HWY_SCALAR.
+template <class Q>
+bool decode_minifloats(const std::uint8_t* row, std::size_t row_bytes, std::size_t n, std::size_t gw,
+                       const float* scales, float* out) {
+  using F = typename Q::format;
+  constexpr int kSpecials = F::has_inf ? 1 : F::has_nan ? 2 : 0;
+  const auto fn = Q::bits == 8 ? LOWBIT_DISPATCH(DecodeMinifloats8) : LOWBIT_DISPATCH(DecodeMinifloats6);
+  return fn(row, row_bytes, n, gw, scales, F::exp_bits, F::man_bits, F::bias, kSpecials, F::is_signed, out);
+}
+
 template <int kBits, bool kSigned>
 void decode_integers(const std::uint8_t* row, std::size_t row_bytes, std::size_t n, std::size_t gw,
                      const float* scales, const std::int32_t* zps, float* out) {
@@ -292,10 +318,13 @@ void dequantize(const PackedMatrix<Q, G, L>& m, MatrixView<float> out) {
   std::vector<float> buf(out.col_stride == 1 ? 0 : m.cols());
   const GroupGrid& grid = m.grid();
   constexpr int kIntegers = detail::integer_decoding<Q>();
-  if constexpr (kIntegers != 0) {  // integer codes: (code - zero point) * scale, in SIMD, no tables
+  // integer codes: (code - zero point) * scale; minifloats: their bit fields times the scale.
+  // Both in SIMD with no per-group tables.
+  if constexpr (kIntegers != 0 || detail::minifloat_decoding<Q>()) {
     std::vector<float> scales(grid.cols);
     std::vector<std::int32_t> zps(grid.cols);
-    for (std::size_t r = 0; r < m.rows(); ++r) {
+    bool done = true;
+    for (std::size_t r = 0; r < m.rows() && done; ++r) {
       if (r == 0 || m.group_row(r) != m.group_row(r - 1))
         for (std::size_t gc = 0; gc < grid.cols; ++gc) {
           const GroupParams p = m.param_planes().get(m.group_row(r), gc);
@@ -303,12 +332,15 @@ void dequantize(const PackedMatrix<Q, G, L>& m, MatrixView<float> out) {
           zps[gc] = p.zero_point;
         }
       float* dst = out.col_stride == 1 ? &out(r, 0) : buf.data();
-      detail::decode_integers<kBits, (kIntegers > 0)>(m.row_codes(r), m.row_bytes(), m.cols(), grid.shape.cols,
-                                                      scales.data(), zps.data(), dst);
-      if (out.col_stride != 1)
+      if constexpr (kIntegers != 0)
+        detail::decode_integers<kBits, (kIntegers > 0)>(m.row_codes(r), m.row_bytes(), m.cols(), grid.shape.cols,
+                                                        scales.data(), zps.data(), dst);
+      else
+        done = detail::decode_minifloats<Q>(m.row_codes(r), m.row_bytes(), m.cols(), grid.shape.cols, scales.data(), dst);
+      if (out.col_stride != 1 && done)
         for (std::size_t c = 0; c < m.cols(); ++c) out(r, c) = buf[c];
     }
-    return;
+    if (done) return;  // else (HWY_SCALAR): the tables below
   }
   for (std::size_t r = 0; r < m.rows(); ++r) {
     float* dst = out.col_stride == 1 ? &out(r, 0) : buf.data();
