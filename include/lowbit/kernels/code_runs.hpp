@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <utility>
 #include <vector>
 
 #include "lowbit/core/error.hpp"
@@ -43,7 +44,33 @@ struct CodeRuns {
   std::vector<std::int32_t> codes;
   std::array<std::uint8_t, 16> code_bytes{};  ///< codes[0, 16) as bytes (a byte-shuffle table)
   std::size_t runs = 0;                        ///< before padding
+  /// Above 16 runs, when every bucket of 2^kBucketShift keys holds at most one run start (the
+  /// minifloats): bucket b = (key >> kBucketShift) + kBuckets / 2 holds keys below
+  /// bucket_bound[b] (INT32_MAX: no start in b) encoding to bucket_codes[b] & 0xFF, the others
+  /// to bucket_codes[b] >> 8. Empty otherwise (the kernels bisect `bounds`).
+  static constexpr int kBucketShift = 20;
+  static constexpr std::size_t kBuckets = std::size_t{1} << (32 - kBucketShift);
+  std::vector<std::int32_t> bucket_bound, bucket_codes;
 };
+
+/// t's buckets (see CodeRuns), or none when a bucket would hold two run starts.
+inline void make_buckets(CodeRuns& t) {
+  const auto bucket = [](std::int32_t key) {
+    return static_cast<std::size_t>((key >> CodeRuns::kBucketShift) + static_cast<std::int32_t>(CodeRuns::kBuckets / 2));
+  };
+  std::vector<std::int32_t> bound(CodeRuns::kBuckets, std::numeric_limits<std::int32_t>::max());
+  std::vector<std::int32_t> codes(CodeRuns::kBuckets);
+  std::size_t run = 0;  // the run holding the current bucket's first key
+  for (std::size_t b = 0; b < CodeRuns::kBuckets; ++b) {
+    const bool has_start = run + 1 < t.runs && bucket(t.bounds[run]) == b;
+    if (has_start && run + 2 < t.runs && bucket(t.bounds[run + 1]) == b) return;  // two starts in b
+    bound[b] = has_start ? t.bounds[run] : bound[b];
+    codes[b] = t.codes[run] | (t.codes[has_start ? run + 1 : run] << 8);
+    run += has_start;
+  }
+  t.bucket_bound = std::move(bound);
+  t.bucket_codes = std::move(codes);
+}
 
 /// The runs of enc (float -> code), which must be monotone: each code one run of keys. Found by
 /// bisection: about 32 calls of enc per run.
@@ -66,6 +93,7 @@ CodeRuns find_code_runs(Enc enc) {
     t.codes.push_back(code);
   }
   t.runs = t.codes.size();
+  if (t.runs > 16) make_buckets(t);
   std::size_t padded = 16;
   while (padded < t.runs) padded *= 2;
   t.bounds.resize(padded, std::numeric_limits<std::int32_t>::max());

@@ -18,6 +18,7 @@
 
 #include "hwy/highway.h"
 #include "lowbit/core/bitpack.hpp"
+#include "lowbit/kernels/code_runs.hpp"
 #include "lowbit/kernels/compat-inl.h"
 #include "lowbit/kernels/fit_rule.hpp"
 
@@ -216,13 +217,15 @@ void EncodeIntegers(const float* HWY_RESTRICT x, size_t n, size_t gw, const floa
 
 /// codes[i] = the code of the run holding key(t), t = x[i] / scale (0 when scale is 0), scale that
 /// of i's group (groups of gw elements): the number of run starts <= key(t) indexes `run_codes`.
-/// Up to 16 runs: a compare per start and a byte shuffle of `run_bytes`; more: a branch-free
-/// binary search by gathers. A NaN t gives an unspecified code.
+/// Up to 16 runs: a compare per start and a byte shuffle of `run_bytes`; more: the key's bucket
+/// (CodeRuns' buckets, when not null), else a branch-free binary search by gathers. A NaN t
+/// gives an unspecified code.
 inline void EncodeRuns(const float* HWY_RESTRICT x, size_t n, size_t gw, const float* HWY_RESTRICT scales,
                        const int32_t* HWY_RESTRICT bounds, const int32_t* HWY_RESTRICT run_codes,
-                       const uint8_t* HWY_RESTRICT run_bytes, size_t padded, uint8_t* HWY_RESTRICT codes) {
+                       const uint8_t* HWY_RESTRICT run_bytes, size_t padded, const int32_t* HWY_RESTRICT bucket_bound,
+                       const int32_t* HWY_RESTRICT bucket_codes, uint8_t* HWY_RESTRICT codes) {
 #if HWY_TARGET == HWY_SCALAR
-  (void)run_bytes;
+  (void)run_bytes, (void)bucket_bound, (void)bucket_codes;
   for (size_t i = 0; i < n; ++i) {
     const float scale = scales[i / gw];
     const float t = scale != 0.0f ? x[i] / scale : 0.0f;
@@ -259,6 +262,21 @@ inline void EncodeRuns(const float* HWY_RESTRICT x, size_t n, size_t gw, const f
         // idx's low byte picks the code; the other three bytes of each lane read as zero (0x80)
         const auto sel = hn::BitCast(du8, hn::Or(idx, hn::Set(di, static_cast<int32_t>(0x80808000u))));
         const auto code = hn::BitCast(di, hn::TableLookupBytes(table, sel));
+        StoreUpTo(DemoteToBytes(d8, code), d8, codes + i, count);
+      }
+    }
+  } else if (bucket_bound != nullptr) {  // one run start per bucket at most: two gathers
+    using Runs = kernels::detail::CodeRuns;
+    const auto half = hn::Set(di, static_cast<int32_t>(Runs::kBuckets / 2));
+    for (size_t g0 = 0, g = 0; g0 < n; g0 += gw, ++g) {
+      const size_t end = std::min(n, g0 + gw);
+      for (size_t i = g0; i < end; i += N) {
+        const size_t count = std::min(N, end - i);
+        const auto key = key_of(x + i, count, scales[g]);
+        const auto b = hn::Add(hn::ShiftRight<Runs::kBucketShift>(key), half);
+        const auto pair = hn::GatherIndex(di, bucket_codes, b);
+        const auto above = hn::Not(hn::Gt(hn::GatherIndex(di, bucket_bound, b), key));
+        const auto code = hn::And(hn::IfThenElse(above, hn::ShiftRight<8>(pair), pair), hn::Set(di, 0xFF));
         StoreUpTo(DemoteToBytes(d8, code), d8, codes + i, count);
       }
     }

@@ -160,7 +160,8 @@ void encode_row(const float* x, std::size_t n, std::size_t gw, const float* scal
     } else {
       const CodeRuns& t = code_runs<Q, R>();
       LOWBIT_DISPATCH(EncodeRuns)(x, n, gw, scales, t.bounds.data(), t.codes.data(), t.code_bytes.data(),
-                                  t.bounds.size(), codes);
+                                  t.bounds.size(), t.bucket_bound.empty() ? nullptr : t.bucket_bound.data(),
+                                  t.bucket_codes.data(), codes);
     }
     for (std::size_t g = 0, g0 = 0; g0 < n; ++g, g0 += gw)  // a NaN scale (MX, non-finite input): Q's NaN rule
       if (scales[g] != scales[g]) one_by_one(g0, std::min(n, g0 + gw));
