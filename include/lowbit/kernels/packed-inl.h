@@ -1,7 +1,7 @@
 // lowbit: decoding bit-packed codes (any width 1..8, the LSB-first bit streams PackedMatrix
 // stores) through a table of their values: every quantizer and format the same way, so the
 // result is the table's, i.e. Q::decode's, bit for bit. Integer codes and 6- and 8-bit
-// minifloats (FP6, FP8) decode by arithmetic instead, in Q::decode's operations.
+// minifloats (FP4, FP6, FP8) decode by arithmetic instead, in Q::decode's operations.
 
 #if defined(LOWBIT_KERNELS_PACKED_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef LOWBIT_KERNELS_PACKED_INL_H_
@@ -192,6 +192,7 @@ LOWBIT_DECODE_INTEGERS(8)
                                   int exp, int man, int bias, int specials, bool is_signed, float* out) {       \
     return DecodeMinifloats<B>(row, row_bytes, n, gw, scales, exp, man, bias, specials, is_signed, out);      \
   }
+LOWBIT_DECODE_MINIFLOATS(4)
 LOWBIT_DECODE_MINIFLOATS(6)
 LOWBIT_DECODE_MINIFLOATS(8)
 #undef LOWBIT_DECODE_MINIFLOATS

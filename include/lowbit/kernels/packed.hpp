@@ -47,6 +47,7 @@ LOWBIT_EXPORT_DECODE_INTEGERS(6);
 LOWBIT_EXPORT_DECODE_INTEGERS(7);
 LOWBIT_EXPORT_DECODE_INTEGERS(8);
 #undef LOWBIT_EXPORT_DECODE_INTEGERS
+LOWBIT_EXPORT(DecodeMinifloats4);
 LOWBIT_EXPORT(DecodeMinifloats6);
 LOWBIT_EXPORT(DecodeMinifloats8);
 
@@ -198,7 +199,7 @@ constexpr int integer_decoding() {
   }
 }
 
-/// Whether Q decodes as MiniFloat::decode(code) * scale (a scaled 6- or 8-bit minifloat with
+/// Whether Q decodes as MiniFloat::decode(code) * scale (a scaled 4-, 6- or 8-bit minifloat with
 /// subnormals, whose normal exponents are f32's): kernels::dequantize's DecodeMinifloats path.
 template <class F>
 inline constexpr bool is_minifloat = false;
@@ -209,7 +210,7 @@ template <class Q>
 constexpr bool minifloat_decoding() {
   using M = typename Q::mapping;
   return std::same_as<Q, Quantizer<M, typename Q::estimator, typename Q::scale_storage, typename Q::rounding>> &&
-         is_scaled_mapping<M> && is_minifloat<typename Q::format> && (Q::bits == 6 || Q::bits == 8);
+         is_scaled_mapping<M> && is_minifloat<typename Q::format> && (Q::bits == 4 || Q::bits == 6 || Q::bits == 8);
 }
 
 /// DecodeMinifloats of Q's row; false on HWY_SCALAR.
@@ -218,7 +219,9 @@ bool decode_minifloats(const std::uint8_t* row, std::size_t row_bytes, std::size
                        const float* scales, float* out) {
   using F = typename Q::format;
   constexpr int kSpecials = F::has_inf ? 1 : F::has_nan ? 2 : 0;
-  const auto fn = Q::bits == 8 ? LOWBIT_DISPATCH(DecodeMinifloats8) : LOWBIT_DISPATCH(DecodeMinifloats6);
+  const auto fn = Q::bits == 8   ? LOWBIT_DISPATCH(DecodeMinifloats8)
+                  : Q::bits == 6 ? LOWBIT_DISPATCH(DecodeMinifloats6)
+                                 : LOWBIT_DISPATCH(DecodeMinifloats4);
   return fn(row, row_bytes, n, gw, scales, F::exp_bits, F::man_bits, F::bias, kSpecials, F::is_signed, out);
 }
 
