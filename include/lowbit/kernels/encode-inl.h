@@ -94,6 +94,16 @@ void Fit(const FitRule& rule, const float* HWY_RESTRICT lo, const float* HWY_RES
       ideal = hn::Div(hn::Max(hn::Abs(l), hn::Abs(h)), hn::IfThenElse(hn::Eq(l, h), div_const, div));
     } else if constexpr (kIdeal == FitRule::kSignedExtreme) {
       ideal = hn::Div(hn::IfThenElse(hn::Gt(hn::Abs(l), hn::Abs(h)), l, h), div);
+    } else if constexpr (kIdeal == FitRule::kMx) {  // amax's exponent field is floor(log2 amax) + 127
+      const auto field = hn::BitCast(di, hn::ShiftRight<23>(hn::BitCast(du, hn::Max(hn::Abs(l), hn::Abs(h)))));
+      const auto shared = hn::Max(hn::Sub(field, hn::Set(di, 127 + static_cast<int32_t>(rule.div))), hn::Set(di, -127));
+      const auto pow2 = hn::IfThenElse(hn::RebindMask(df, hn::Eq(shared, hn::Set(di, -127))), hn::Set(df, 0x1p-127f),
+                                       hn::BitCast(df, hn::ShiftLeft<23>(hn::Add(shared, hn::Set(di, 127)))));
+      ideal = hn::IfThenElse(hn::And(hn::IsFinite(l), hn::IsFinite(h)), pow2, hn::Set(df, NAN));
+      if constexpr (kStore == FitRule::kE8M0)  // the code: the biased exponent, 0xFF for NaN
+        StoreUpTo(hn::DemoteTo(d16, hn::IfThenElse(hn::RebindMask(di, hn::IsNaN(ideal)), hn::Set(di, 0xFF),
+                                                   hn::Add(shared, hn::Set(di, 127)))),
+                  d16, stored16 + i, count);
     } else {
       const auto l0 = MinZero(l), h0 = MaxZero(h), width = hn::Sub(h0, l0);
       const auto wide = hn::Sub(hn::Div(h0, div), hn::Div(l0, div));  // no overflow near FLT_MAX
@@ -141,7 +151,7 @@ void Fit(const FitRule& rule, const float* HWY_RESTRICT lo, const float* HWY_RES
 #endif
 }  // namespace fit_detail
 
-/// scales[g], zps[g] (and the stored 16-bit scale codes for f16 / bf16 storage) of groups with
+/// scales[g], zps[g] (and the stored scale codes for f16 / bf16 / E8M0 storage) of groups with
 /// ranges [lo[g], hi[g]], g < n (finite): Q::params under `rule`, bit for bit. False (nothing
 /// written) on HWY_SCALAR, whose callers fit in scalar.
 inline bool FitScales(const kernels::detail::FitRule& rule, const float* HWY_RESTRICT lo, const float* HWY_RESTRICT hi,
@@ -154,11 +164,14 @@ inline bool FitScales(const kernels::detail::FitRule& rule, const float* HWY_RES
 #else
   const auto with_store = [&](auto ideal) {
     constexpr FitRule::Ideal kI = decltype(ideal)::value;
-    if (rule.store == FitRule::kF16) fit_detail::Fit<kI, FitRule::kF16>(rule, lo, hi, n, scales, zps, stored16);
+    if (rule.store == FitRule::kE8M0) {  // MX's powers of two only (fit_rule)
+      if constexpr (kI == FitRule::kMx) fit_detail::Fit<kI, FitRule::kE8M0>(rule, lo, hi, n, scales, zps, stored16);
+    } else if (rule.store == FitRule::kF16) fit_detail::Fit<kI, FitRule::kF16>(rule, lo, hi, n, scales, zps, stored16);
     else if (rule.store == FitRule::kBF16) fit_detail::Fit<kI, FitRule::kBF16>(rule, lo, hi, n, scales, zps, stored16);
     else fit_detail::Fit<kI, FitRule::kF32>(rule, lo, hi, n, scales, zps, stored16);
   };
-  if (rule.ideal == FitRule::kAbsMax) with_store(std::integral_constant<FitRule::Ideal, FitRule::kAbsMax>());
+  if (rule.ideal == FitRule::kMx) with_store(std::integral_constant<FitRule::Ideal, FitRule::kMx>());
+  else if (rule.ideal == FitRule::kAbsMax) with_store(std::integral_constant<FitRule::Ideal, FitRule::kAbsMax>());
   else if (rule.ideal == FitRule::kSignedExtreme) with_store(std::integral_constant<FitRule::Ideal, FitRule::kSignedExtreme>());
   else with_store(std::integral_constant<FitRule::Ideal, FitRule::kAffine>());
   return true;
