@@ -58,70 +58,10 @@ HWY_INLINE void MinMaxOf(const float* HWY_RESTRICT x, size_t n, float* HWY_RESTR
   lo_hi[1] = hi;
 }
 
-#if HWY_TARGET != HWY_SCALAR
-/// op over the 128-bit blocks of v, lane by lane.
-template <class D, class Op>
-HWY_INLINE hn::Vec<hn::Full128<float>> FoldBlocks(D d, hn::Vec<D> v, Op op) {
-  if constexpr (hn::MaxLanes(d) > 4) {
-    const hn::Half<D> dh;
-    return FoldBlocks(dh, op(hn::LowerHalf(dh, v), hn::UpperHalf(dh, v)), op);
-  } else {
-    return v;
-  }
-}
-
-/// Lane i of the result (i < 4) = op over the lanes of v[i]: four horizontal reductions sharing
-/// their shuffles (interleaves within 128-bit blocks, then folding the blocks).
-template <class D, class Op>
-HWY_INLINE hn::Vec<hn::Full128<float>> Reduce4(D d, const hn::Vec<D> (&v)[4], Op op) {
-  const hn::Repartition<uint64_t, D> d64;
-  const auto ab = op(hn::InterleaveLower(d, v[0], v[1]), hn::InterleaveUpper(d, v[0], v[1]));
-  const auto cd = op(hn::InterleaveLower(d, v[2], v[3]), hn::InterleaveUpper(d, v[2], v[3]));
-  const auto lower = hn::InterleaveLower(d64, hn::BitCast(d64, ab), hn::BitCast(d64, cd));
-  const auto upper = hn::InterleaveUpper(d64, hn::BitCast(d64, ab), hn::BitCast(d64, cd));
-  return FoldBlocks(d, op(hn::BitCast(d, lower), hn::BitCast(d, upper)), op);
-}
-#endif
-
 /// MinMaxOf of each group of x[0, n): groups of gw elements, the last one partial; group g's
-/// extremes go to lo_hi[2g], lo_hi[2g + 1]. Whole-vector groups go four at a time, their
-/// reductions sharing shuffles (Reduce4); four holding a NaN go one by one.
+/// extremes go to lo_hi[2g], lo_hi[2g + 1].
 inline void MinMaxGroups(const float* HWY_RESTRICT x, size_t n, size_t gw, float* HWY_RESTRICT lo_hi) {
-  size_t g0 = 0;
-#if HWY_TARGET != HWY_SCALAR
-  const hn::ScalableTag<float> df;
-  const size_t N = hn::Lanes(df);
-  if (gw % N == 0 && hn::MaxLanes(df) >= 4)
-    for (; g0 + 4 * gw <= n; g0 += 4 * gw, lo_hi += 8) {
-      hn::Vec<decltype(df)> lo[4], hi[4];
-      auto nan = hn::Zero(df);
-      for (size_t k = 0; k < 4; ++k) {
-        const float* g = x + g0 + k * gw;
-        lo[k] = hi[k] = hn::LoadU(df, g);
-        nan = hn::Or(nan, hn::VecFromMask(df, hn::IsNaN(lo[k])));
-        for (size_t i = N; i < gw; i += N) {
-          const auto v = hn::LoadU(df, g + i);
-          nan = hn::Or(nan, hn::VecFromMask(df, hn::IsNaN(v)));
-          lo[k] = hn::Min(lo[k], v);
-          hi[k] = hn::Max(hi[k], v);
-        }
-      }
-      const hn::RebindToUnsigned<decltype(df)> du;  // (an ordered float compare cannot see NaN lanes)
-      if (!hn::AllTrue(du, hn::Eq(hn::BitCast(du, nan), hn::Zero(du)))) {  // the NaN rule, group by group
-        for (size_t k = 0; k < 4; ++k) MinMaxOf(x + g0 + k * gw, gw, lo_hi + 2 * k);
-        continue;
-      }
-      const hn::Full128<float> d4;
-      alignas(16) float mins[4], maxs[4];
-      hn::Store(Reduce4(df, lo, [](auto a, auto b) { return hn::Min(a, b); }), d4, mins);
-      hn::Store(Reduce4(df, hi, [](auto a, auto b) { return hn::Max(a, b); }), d4, maxs);
-      for (size_t k = 0; k < 4; ++k) {
-        lo_hi[2 * k] = mins[k];
-        lo_hi[2 * k + 1] = maxs[k];
-      }
-    }
-#endif
-  for (; g0 < n; g0 += gw, lo_hi += 2) MinMaxOf(x + g0, std::min(gw, n - g0), lo_hi);
+  for (size_t g0 = 0; g0 < n; g0 += gw, lo_hi += 2) MinMaxOf(x + g0, std::min(gw, n - g0), lo_hi);
 }
 
 namespace fit_detail {
