@@ -1,8 +1,9 @@
 // lowbit: PackedMatrix compositions through the SIMD kernels.
 // quantize: the reference's two steps, each in SIMD, band by band. Parameters: a MinMax group's
-// range by SIMD min/max, and for the rules of kernels/fit_rule.hpp (symmetric, affine and scaled
-// mappings with f32/f16/bf16 scales) its scale and zero point too, 16 groups per vector (other
-// estimators and rules take the reference's fit); then every row's codes: integer mappings by their float
+// range by SIMD min/max, and for the rules of kernels/fit_rule.hpp (symmetric, affine, scaled and
+// MX mappings with f32/f16/bf16/E8M0 scales) its scale and zero point too, a vector of groups at
+// a time (other estimators and rules take the reference's fit); then every row's codes: integer
+// mappings by their float
 // arithmetic, value formats by the runs of their own encoder (kernels/code_runs.hpp), and the
 // codes packed to the row's bit stream (kernels/encode-inl.h). Stochastic rounding, custom
 // mappings and NaN-scale groups (OCP MX with non-finite input) encode element by element.
