@@ -55,7 +55,14 @@ void BM_GemmI8(benchmark::State& st) {
     benchmark::DoNotOptimize(c.data());
   }
   set_ops(st, m, n, k, threads);
-  st.SetLabel("lowbit u8s8s32 " + lb::kernels::target_name());
+  st.SetLabel("lowbit u8s8s32 " + lb::kernels::target_name() + (lb::kernels::amx_active() && m >= 16 ? "+AMX" : ""));
+}
+
+/// BM_GemmI8 with the AMX path off: the Highway kernels (vpdpbusd) alone.
+void BM_GemmI8Simd(benchmark::State& st) {
+  lb::kernels::set_amx_enabled(false);
+  BM_GemmI8(st);
+  lb::kernels::set_amx_enabled(true);
 }
 
 /// A per-channel gemmlowp output stage for n channels (multipliers near 2^-10, biases).
@@ -258,6 +265,7 @@ void ShapesF32(benchmark::internal::Benchmark* b) {
 }  // namespace
 
 BENCHMARK(BM_GemmI8)->Apply(Shapes);
+BENCHMARK(BM_GemmI8Simd)->ArgNames({"m", "n", "k", "threads"})->Args({1024, 1024, 1024, 1})->UseRealTime();
 BENCHMARK(BM_GemmB1)->Apply(Shapes);
 BENCHMARK(BM_GemmI8Requant)->ArgNames({"m", "n", "k", "threads"})->Args({64, 4096, 4096, 1})->UseRealTime();
 BENCHMARK(BM_Requantize<true>)->ArgNames({"m", "n", "threads"})->Args({64, 4096, 1});

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "lowbit/kernels/amx.hpp"
 #include "lowbit/kernels/dispatch.hpp"
 
 namespace lowbit_test {
@@ -23,6 +24,19 @@ void for_each_target(Body body) {
   for (const std::int64_t t : targets) {
     TargetScope scope(t);
     INFO("target " << hwy::TargetName(t));
+    body();
+  }
+}
+
+/// for_each_target with the int8 GEMMs' AMX path off, then once with it on where the CPU has it
+/// (AMX does not depend on the Highway target).
+template <class Body>
+void for_each_target_and_amx(Body body) {
+  lowbit::kernels::set_amx_enabled(false);
+  for_each_target(body);
+  lowbit::kernels::set_amx_enabled(true);
+  if (lowbit::kernels::amx_active()) {
+    INFO("AMX tiles");
     body();
   }
 }

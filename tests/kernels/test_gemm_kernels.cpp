@@ -16,6 +16,7 @@
 
 namespace lb = lowbit;
 using lowbit_test::for_each_target;
+using lowbit_test::for_each_target_and_amx;
 
 namespace {
 struct Case {
@@ -39,7 +40,8 @@ TEST_CASE("kernels: u8 x s8 -> s32 GEMM is exact for ragged shapes on every targ
   std::mt19937 rng(42);
   lb::ThreadPool pool(2);
   for (Case s : {Case{1, 1, 1}, Case{3, 17, 5}, Case{7, 64, 4}, Case{6, 65, 255}, Case{17, 130, 257},
-                 Case{13, 3, 1000}, Case{1, 255, 3}, Case{64, 200, 64}}) {
+                 Case{13, 3, 1000}, Case{1, 255, 3}, Case{64, 200, 64}, Case{16, 64, 64}, Case{40, 70, 1000},
+                 Case{33, 17, 129}}) {
     const std::size_t lda = s.k + 3, ldw = s.k + 1, ldc = s.n + 2;  // strides, odd offsets
     std::vector<std::uint8_t> a(s.m * lda + 1);
     std::vector<std::int8_t> w(s.n * ldw);
@@ -49,7 +51,7 @@ TEST_CASE("kernels: u8 x s8 -> s32 GEMM is exact for ragged shapes on every targ
     for (std::size_t kk = 0; kk < s.k; ++kk) a[kk] = 255, w[kk] = -128;
     const auto want = naive(a, lda, w, ldw, s);
     const lb::kernels::PackedI8 packed(w.data(), s.n, s.k, ldw);
-    for_each_target([&] {
+    for_each_target_and_amx([&] {
       for (int threads : {1, 2}) {
         std::vector<std::int32_t> c(s.m * ldc, -7);
         const auto* a_unaligned = a.data();  // rows start at odd offsets through lda
@@ -392,7 +394,7 @@ std::int32_t tflite_mbqm(std::int32_t x, std::int32_t mult, int shift) {
 TEST_CASE("kernels: int8 GEMM with the gemmlowp output stage matches TFLite's arithmetic", "[kernels][gemm][requant]") {
   std::mt19937 rng(9);
   lb::ThreadPool pool(2);
-  for (Case s : {Case{1, 1, 1}, Case{5, 70, 33}, Case{17, 130, 257}, Case{3, 64, 0}}) {
+  for (Case s : {Case{1, 1, 1}, Case{5, 70, 33}, Case{17, 130, 257}, Case{3, 64, 0}, Case{40, 70, 100}, Case{20, 1, 0}}) {
     std::vector<std::uint8_t> a(s.m * s.k);
     std::vector<std::int8_t> w(s.n * s.k);
     for (auto& v : a) v = static_cast<std::uint8_t>(rng());
@@ -415,7 +417,7 @@ TEST_CASE("kernels: int8 GEMM with the gemmlowp output stage matches TFLite's ar
       stage.min = -100;
       stage.max = 120;
       const std::size_t ldo = s.n + 1;
-      for_each_target([&] {
+      for_each_target_and_amx([&] {
         for (int threads : {1, 2}) {
           std::vector<std::int8_t> out(s.m * ldo, 77);
           lb::kernels::gemm_u8s8_requant(a.data(), s.m, 0, packed, stage, out.data(), ldo,

@@ -183,7 +183,8 @@ void check_k(std::size_t nb, bool hostile) {
 TEST_CASE("kernels: the targets this machine runs", "[kernels]") {
   std::string names;
   for (auto t : lb::kernels::supported_targets()) names += std::string(hwy::TargetName(t)) + " ";
-  WARN("SIMD targets compiled and supported: " << names << "(dispatch picks " << lb::kernels::target_name() << ")");
+  WARN("SIMD targets compiled and supported: " << names << "(dispatch picks " << lb::kernels::target_name() << "); AMX int8 tiles: "
+                                                   << (lb::kernels::amx_active() ? "yes" : "no"));
   REQUIRE(!names.empty());
 }
 

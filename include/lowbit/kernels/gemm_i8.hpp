@@ -1,6 +1,7 @@
 // lowbit: integer GEMM, C(s32, m x n) = A(u8, m x k) * W^T with W the s8 weights (n x k, one row
 // per output channel), W repacked once by pack_i8 into PackedI8 (a value type: keep it, store
-// it, reuse it). VNNI vpdpbusd on AVX-512 VNNI machines; exact int32 on every target.
+// it, reuse it). AMX tiles where the CPU has AMX-INT8 and m >= 16 (kernels/amx.hpp), VNNI vpdpbusd
+// on AVX-512 VNNI machines; exact int32 on every path and target.
 // Threading: the n dimension in 64-column groups through an Executor; results are identical
 // for any executor.
 //
@@ -8,11 +9,13 @@
 // stages of kernels/output_stage.hpp take the zero point and do it).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <span>
 
 #include "lowbit/core/aligned_buffer.hpp"
 #include "lowbit/core/bits.hpp"
+#include "lowbit/kernels/amx.hpp"
 #include "lowbit/kernels/dispatch.hpp"
 #include "lowbit/kernels/executor.hpp"
 
@@ -22,15 +25,16 @@ namespace detail {
 LOWBIT_EXPORT(GemmI8Group);
 }
 
-/// s8 weights in the micro-kernel's panel order (see gemm_i8-inl.h), plus each output
-/// channel's weight sum (for activation zero points).
+/// s8 weights in the micro-kernel's panel order (see gemm_i8-inl.h; k zero-padded to a multiple of
+/// 64 so that AMX reads whole tiles), plus each output channel's weight sum (for activation zero
+/// points).
 class PackedI8 {
  public:
   static constexpr std::size_t kGroup = 64;
   PackedI8() = default;
   /// Packs w (n x k, row-major, leading dimension ldw >= k; 0 = dense).
   PackedI8(const std::int8_t* w, std::size_t n, std::size_t k, std::size_t ldw = 0)
-      : n_(n), k_(k), data_(div_ceil(n, kGroup) * round_up(k, 4) * kGroup) {
+      : n_(n), k_(k), data_(div_ceil(n, kGroup) * round_up(k, 64) * kGroup) {
     if (ldw == 0) ldw = k;
     LOWBIT_CHECK(ldw >= k, "ldw: ", ldw, " is smaller than k = ", k);
     LOWBIT_CHECK(n == 0 || k == 0 || w != nullptr, "w: null pointer for a non-empty matrix");
@@ -46,12 +50,12 @@ class PackedI8 {
   std::size_t n() const noexcept { return n_; }
   std::size_t k() const noexcept { return k_; }
   std::size_t groups() const noexcept { return div_ceil(n_, kGroup); }
-  const std::int8_t* group(std::size_t g) const noexcept { return data_.data() + g * round_up(k_, 4) * kGroup; }
+  const std::int8_t* group(std::size_t g) const noexcept { return data_.data() + g * round_up(k_, 64) * kGroup; }
   std::span<const std::int32_t> col_sums() const noexcept { return col_sums_; }
   std::size_t bytes() const noexcept { return data_.bytes(); }
 
  private:
-  std::int8_t* group(std::size_t g) noexcept { return data_.data() + g * round_up(k_, 4) * kGroup; }
+  std::int8_t* group(std::size_t g) noexcept { return data_.data() + g * round_up(k_, 64) * kGroup; }
   std::size_t n_ = 0, k_ = 0;
   AlignedBuffer<std::int8_t> data_;
   std::vector<std::int32_t> col_sums_;
@@ -71,6 +75,32 @@ inline bool check_gemm_i8(const void* a, std::size_t m, std::size_t& lda, const 
   LOWBIT_CHECK(m == 0 || w.n() == 0 || (c != nullptr && (w.k() == 0 || a != nullptr)), "a, c: null pointer");
   return m != 0 && w.n() != 0;
 }
+
+/// One int8 GEMM call's per-group kernel: AMX when active and m >= 16 (A packed into tiles once,
+/// here), else the dispatched SIMD kernel. group(g, c, ldc) writes C's columns of group g.
+class GemmI8Groups {
+ public:
+  GemmI8Groups(const std::uint8_t* a, std::size_t m, std::size_t lda, const PackedI8& w)
+      : a_(a), m_(m), lda_(lda), w_(w), simd_(&LOWBIT_DISPATCH(GemmI8Group)) {
+#if LOWBIT_HAVE_AMX
+    if (m >= kAmxRows && amx_active()) a_tiles_ = amx_pack_a(a, m, w.k(), lda);
+#endif
+  }
+  void operator()(std::size_t g, std::int32_t* c, std::size_t ldc) const {
+    const std::size_t cols = std::min(PackedI8::kGroup, w_.n() - g * PackedI8::kGroup);
+#if LOWBIT_HAVE_AMX
+    if (!a_tiles_.empty()) return gemm_i8_group_amx(a_tiles_.data(), m_, div_ceil(w_.k(), kAmxDepth), w_.group(g), c, ldc, cols);
+#endif
+    simd_(a_, m_, w_.k(), lda_, w_.group(g), c, ldc, cols);
+  }
+
+ private:
+  const std::uint8_t* a_;
+  std::size_t m_, lda_;
+  const PackedI8& w_;
+  decltype(&HWY_STATIC_DISPATCH(GemmI8Group)) simd_;
+  AlignedBuffer<std::uint8_t> a_tiles_;
+};
 }  // namespace detail
 
 inline void gemm_u8s8s32(const std::uint8_t* a, std::size_t m, std::size_t lda, const PackedI8& w, std::int32_t* c,
@@ -80,11 +110,8 @@ inline void gemm_u8s8s32(const std::uint8_t* a, std::size_t m, std::size_t lda, 
     for (std::size_t i = 0; i < m; ++i) std::fill(c + i * ldc, c + i * ldc + w.n(), 0);
     return;
   }
-  const auto fn = LOWBIT_DISPATCH(detail::GemmI8Group);
-  ex.parallel_for(w.groups(), [&](std::size_t g) {
-    const std::size_t cols = std::min(PackedI8::kGroup, w.n() - g * PackedI8::kGroup);
-    fn(a, m, w.k(), lda, w.group(g), c + g * PackedI8::kGroup, ldc, cols);
-  });
+  const detail::GemmI8Groups groups(a, m, lda, w);
+  ex.parallel_for(w.groups(), [&](std::size_t g) { groups(g, c + g * PackedI8::kGroup, ldc); });
 }
 
 }  // namespace kernels

@@ -105,11 +105,11 @@ inline void gemm_u8s8_requant(const std::uint8_t* a, std::size_t m, std::size_t 
                               const OutputStage& stage, std::int8_t* c, std::size_t ldc = 0, const Executor& ex = {}) {
   stage.validate(w.n());
   if (!detail::check_gemm_i8(a, m, lda, w, c, ldc)) return;
-  const auto fn = LOWBIT_DISPATCH(detail::GemmI8Group);
+  const detail::GemmI8Groups groups(a, m, lda, w);
   ex.parallel_for(w.groups(), [&](std::size_t g) {
     const std::size_t j0 = g * PackedI8::kGroup, cols = std::min(PackedI8::kGroup, w.n() - j0);
     std::vector<std::int32_t> acc(m * PackedI8::kGroup, 0);
-    if (w.k() != 0) fn(a, m, w.k(), lda, w.group(g), acc.data(), PackedI8::kGroup, cols);
+    if (w.k() != 0) groups(g, acc.data(), PackedI8::kGroup);
     detail::requantize_columns(acc.data(), PackedI8::kGroup, m, j0, cols, w.col_sums(), stage, c, ldc);
   });
 }
