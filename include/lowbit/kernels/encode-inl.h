@@ -58,10 +58,73 @@ HWY_INLINE void MinMaxOf(const float* HWY_RESTRICT x, size_t n, float* HWY_RESTR
   lo_hi[1] = hi;
 }
 
+#if HWY_TARGET != HWY_SCALAR
+namespace minmax_detail {
+/// Groups g0 .. g0 + 2^kLevel - 1 of gw = k * N elements, reduced into one vector's lanes in group
+/// order (N / 2^kLevel lanes each): a group's own vectors by Min/Max, then pairs of such vectors
+/// by ConcatEven/ConcatOdd, which halve each group's lanes and keep the groups in order. vnan
+/// collects NaN lanes.
+template <size_t kLevel, class D>
+HWY_INLINE void Reduce(D d, const float* HWY_RESTRICT x, size_t gw, size_t g0, hn::Vec<D>& vlo, hn::Vec<D>& vhi,
+                       hn::Vec<D>& vnan) {
+  if constexpr (kLevel == 0) {
+    const size_t N = hn::Lanes(d);
+    const float* g = x + g0 * gw;
+    vlo = vhi = hn::LoadU(d, g);
+    vnan = hn::Or(vnan, hn::VecFromMask(d, hn::IsNaN(vlo)));
+    for (size_t i = N; i < gw; i += N) {
+      const auto v = hn::LoadU(d, g + i);
+      vnan = hn::Or(vnan, hn::VecFromMask(d, hn::IsNaN(v)));
+      vlo = hn::Min(vlo, v);
+      vhi = hn::Max(vhi, v);
+    }
+  } else {
+    constexpr size_t kHalf = size_t{1} << (kLevel - 1);
+    hn::Vec<D> alo, ahi, blo, bhi;
+    Reduce<kLevel - 1>(d, x, gw, g0, alo, ahi, vnan);
+    Reduce<kLevel - 1>(d, x, gw, g0 + kHalf, blo, bhi, vnan);
+    vlo = hn::Min(hn::ConcatEven(d, blo, alo), hn::ConcatOdd(d, blo, alo));
+    vhi = hn::Max(hn::ConcatEven(d, bhi, ahi), hn::ConcatOdd(d, bhi, ahi));
+  }
+}
+
+constexpr size_t Log2(size_t n) { return n <= 1 ? 0 : 1 + Log2(n / 2); }
+}  // namespace minmax_detail
+#endif
+
 /// MinMaxOf of each group of x[0, n): groups of gw elements, the last one partial; group g's
-/// extremes go to lo_hi[2g], lo_hi[2g + 1].
-inline void MinMaxGroups(const float* HWY_RESTRICT x, size_t n, size_t gw, float* HWY_RESTRICT lo_hi) {
-  for (size_t g0 = 0; g0 < n; g0 += gw, lo_hi += 2) MinMaxOf(x + g0, std::min(gw, n - g0), lo_hi);
+/// extremes go to lo[g], hi[g]. Groups of whole vectors (up to 16 each) go a vector of groups at
+/// a time, reduced together (minmax_detail::Reduce: log2(N) shuffle steps for N groups instead
+/// of log2(N) per group); such a batch holding a NaN goes group by group.
+inline void MinMaxGroups(const float* HWY_RESTRICT x, size_t n, size_t gw, float* HWY_RESTRICT lo,
+                         float* HWY_RESTRICT hi) {
+  size_t g = 0;
+#if HWY_TARGET != HWY_SCALAR
+  const hn::ScalableTag<float> df;
+  const hn::RebindToUnsigned<decltype(df)> du;
+  constexpr size_t N = hn::MaxLanes(df);
+  if (hn::Lanes(df) == N && gw % N == 0 && gw <= 16 * N) {
+    for (; (g + N) * gw <= n; g += N) {
+      auto vlo = hn::Zero(df), vhi = vlo, vnan = vlo;
+      minmax_detail::Reduce<minmax_detail::Log2(N)>(df, x, gw, g, vlo, vhi, vnan);
+      if (!hn::AllTrue(du, hn::Eq(hn::BitCast(du, vnan), hn::Zero(du)))) {  // the NaN rule, group by group
+        for (size_t j = g; j < g + N; ++j) {
+          float lh[2];
+          MinMaxOf(x + j * gw, gw, lh);
+          lo[j] = lh[0], hi[j] = lh[1];
+        }
+        continue;
+      }
+      hn::StoreU(vlo, df, lo + g);
+      hn::StoreU(vhi, df, hi + g);
+    }
+  }
+#endif
+  for (; g * gw < n; ++g) {
+    float lh[2];
+    MinMaxOf(x + g * gw, std::min(gw, n - g * gw), lh);
+    lo[g] = lh[0], hi[g] = lh[1];
+  }
 }
 
 namespace fit_detail {

@@ -78,25 +78,23 @@ void pack_stream(const std::uint8_t* codes, std::size_t n, std::uint8_t* out) {
   else std::copy(codes, codes + n, out);
 }
 
-/// MinMax::fit of every group of group row gr of x (rows contiguous), bit for bit, into
-/// ranges[0, grid.cols): SIMD min/max per row and group, combined over the group's rows; NaN
-/// anywhere gives {NaN, NaN}; a zero extreme takes the sign of the group's first zero, as MinMax
-/// keeps the first of equal values.
-inline void min_max_ranges(MatrixView<const float> x, const GroupGrid& grid, std::size_t gr, Range* ranges) {
+/// MinMax::fit of every group of group row gr of x (rows contiguous), bit for bit, into lo[gc],
+/// hi[gc] for gc < grid.cols (row_lo, row_hi: as many floats of scratch): SIMD min/max per row
+/// and group, combined over the group's rows; NaN anywhere gives {NaN, NaN}; a zero extreme
+/// takes the sign of the group's first zero, as MinMax keeps the first of equal values.
+inline void min_max_ranges(MatrixView<const float> x, const GroupGrid& grid, std::size_t gr, float* lo, float* hi,
+                           float* row_lo, float* row_hi) {
   const GroupBounds band = group_bounds(grid, gr, 0, x.rows, x.cols);
-  std::vector<float> lo_hi(2 * grid.cols);
-  for (std::size_t r = band.r0; r < band.r1; ++r) {
-    LOWBIT_DISPATCH(MinMaxGroups)(&x(r, 0), x.cols, grid.shape.cols, lo_hi.data());
+  LOWBIT_DISPATCH(MinMaxGroups)(&x(band.r0, 0), x.cols, grid.shape.cols, lo, hi);
+  for (std::size_t r = band.r0 + 1; r < band.r1; ++r) {
+    LOWBIT_DISPATCH(MinMaxGroups)(&x(r, 0), x.cols, grid.shape.cols, row_lo, row_hi);
     for (std::size_t gc = 0; gc < grid.cols; ++gc) {
-      const Range g{lo_hi[2 * gc], lo_hi[2 * gc + 1]};
-      Range& acc = ranges[gc];
-      if (r == band.r0 || g.lo != g.lo) acc = g;
-      else if (acc.lo == acc.lo) acc = {std::min(acc.lo, g.lo), std::max(acc.hi, g.hi)};
+      if (row_lo[gc] != row_lo[gc]) lo[gc] = hi[gc] = row_lo[gc];
+      else if (lo[gc] == lo[gc]) lo[gc] = std::min(lo[gc], row_lo[gc]), hi[gc] = std::max(hi[gc], row_hi[gc]);
     }
   }
   for (std::size_t gc = 0; gc < grid.cols; ++gc) {
-    Range& acc = ranges[gc];
-    if (acc.lo != 0.0f && acc.hi != 0.0f) continue;
+    if (lo[gc] != 0.0f && hi[gc] != 0.0f) continue;
     const GroupBounds b = group_bounds(grid, gr, gc, x.rows, x.cols);
     const float zero = [&] {
       for (std::size_t r = b.r0; r < b.r1; ++r)
@@ -104,31 +102,25 @@ inline void min_max_ranges(MatrixView<const float> x, const GroupGrid& grid, std
           if (x(r, c) == 0.0f) return x(r, c);
       return 0.0f;
     }();
-    if (acc.lo == 0.0f) acc.lo = zero;
-    if (acc.hi == 0.0f) acc.hi = zero;
+    if (lo[gc] == 0.0f) lo[gc] = zero;
+    if (hi[gc] == 0.0f) hi[gc] = zero;
   }
 }
 
-/// Q::params of group row gr's groups from their MinMax ranges by FitScales, stored in m's
-/// planes and returned in scales and zps; false (nothing done) where Q's rule has no SIMD fit.
+/// Q::params of group row gr's n groups from their MinMax ranges [lo, hi] by FitScales, stored
+/// in m's planes and returned in scales and zps (stored16: n values of scratch); false (nothing
+/// done) where Q's rule has no SIMD fit.
 template <class Q, class G, class L>
-bool fit_scales(PackedMatrix<Q, G, L>& m, std::size_t gr, const std::vector<Range>& ranges, float* scales,
-                std::int32_t* zps) {
+bool fit_scales(PackedMatrix<Q, G, L>& m, std::size_t gr, const float* lo, const float* hi, std::size_t n,
+                float* scales, std::int32_t* zps, std::uint16_t* stored16) {
   constexpr auto kRule = fit_rule<Q>();
   if constexpr (!kRule.has_value() || TwoLevelGranularity<G>) {
     return false;
   } else {
-    const std::size_t n = ranges.size();
-    std::vector<float> lo(n), hi(n);
-    std::vector<std::uint16_t> stored16(n);
-    for (std::size_t g = 0; g < n; ++g) {
-      lo[g] = ranges[g].lo;
-      hi[g] = ranges[g].hi;
-    }
-    if (!LOWBIT_DISPATCH(FitScales)(*kRule, lo.data(), hi.data(), n, scales, zps, stored16.data())) return false;
+    if (!LOWBIT_DISPATCH(FitScales)(*kRule, lo, hi, n, scales, zps, stored16)) return false;
     auto& planes = m.param_planes();
     if constexpr (kRule->store == FitRule::kF32) std::copy(scales, scales + n, planes.scale_row(gr));
-    else std::copy(stored16.begin(), stored16.end(), planes.scale_row(gr));
+    else std::copy(stored16, stored16 + n, planes.scale_row(gr));
     if constexpr (Q::has_zero_point)
       for (std::size_t g = 0; g < n; ++g) planes.zero_point_row(gr)[g] = static_cast<std::uint8_t>(zps[g]);
     return true;
@@ -269,7 +261,8 @@ PackedMatrix<Q, G, L> quantize(MatrixView<const float> x, const QuantizeOptions&
   const GroupGrid& grid = m.grid();
   constexpr bool kMinMax = requires { requires std::same_as<typename Q::estimator, MinMax>; };
   constexpr int kBits = PackedMatrix<Q, G, L>::kBits;
-  std::vector<Range> ranges(grid.cols);
+  std::vector<float> lo(grid.cols), hi(grid.cols), row_lo(grid.cols), row_hi(grid.cols);
+  std::vector<std::uint16_t> stored16(grid.cols);
   std::vector<GroupParams> params(grid.cols);
   std::vector<float> scales(grid.cols), buf;
   std::vector<std::int32_t> zps(grid.cols);
@@ -284,12 +277,12 @@ PackedMatrix<Q, G, L> quantize(MatrixView<const float> x, const QuantizeOptions&
       }
     };
     if constexpr (kMinMax) {
-      detail::min_max_ranges(x, grid, gr, ranges.data());
+      detail::min_max_ranges(x, grid, gr, lo.data(), hi.data(), row_lo.data(), row_hi.data());
       if constexpr (!Q::accepts_non_finite)
-        for (const Range& g : ranges)
-          if (!std::isfinite(g.lo) || !std::isfinite(g.hi)) reject_non_finite();
-      if (!detail::fit_scales(m, gr, ranges, scales.data(), zps.data()))
-        fit_band([&](std::size_t, std::size_t gc) { return ranges[gc]; });
+        for (std::size_t gc = 0; gc < grid.cols; ++gc)
+          if (!std::isfinite(lo[gc]) || !std::isfinite(hi[gc])) reject_non_finite();
+      if (!detail::fit_scales(m, gr, lo.data(), hi.data(), grid.cols, scales.data(), zps.data(), stored16.data()))
+        fit_band([&](std::size_t, std::size_t gc) { return Range{lo[gc], hi[gc]}; });
     } else {
       if constexpr (!Q::accepts_non_finite)
         for (std::size_t r = band.r0; r < band.r1; ++r)
