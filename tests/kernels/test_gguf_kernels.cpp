@@ -588,6 +588,47 @@ TEST_CASE("kernels: the SIMD min/max fit is MinMax::fit bit for bit, zero signs 
   });
 }
 
+namespace {
+/// Rows whose values lie within a few ulps of Q's rounding boundaries (k + 1/2, and k for
+/// truncation) at the scale the fit will choose (read from the reference): where x * (1 / scale)
+/// and x / scale can round apart. Each 32-column group leads with its absolute maximum.
+template <class Q, class G>
+lowbit_test::Mat boundary_rows() {
+  lowbit_test::Mat x(8, 64);
+  for (std::size_t r = 0; r < x.rows; ++r)
+    for (std::size_t g = 0; g < 2; ++g) x(r, 32 * g) = (g == 0 ? 1.0f : -1.0f) * (1.7f + 0.37f * r + 0.013f * g);
+  const auto probe = lb::ref::quantize<Q, G>(x.view());
+  for (std::size_t r = 0; r < x.rows; ++r)
+    for (std::size_t c = 0; c < x.cols; ++c) {
+      if (c % 32 == 0) continue;
+      const lb::GroupParams p = probe.params(r, c);
+      const float lead = x(r, c - c % 32), step = std::abs(p.scale);
+      const int span = static_cast<int>(std::abs(lead) / step);  // values stay inside [0, lead]: the fit keeps its scale
+      const int k = static_cast<int>((c * 7 + r * 3) % static_cast<std::size_t>(span));
+      const float half = (c + r) % 3 == 0 ? 0.0f : 0.5f;
+      float v = std::copysign((static_cast<float>(k) + half) * step, lead);
+      for (int step = static_cast<int>(c % 5) - 2; step != 0; step += step < 0 ? 1 : -1)
+        v = std::nextafter(v, step < 0 ? -INFINITY : INFINITY);
+      x(r, c) = v;
+    }
+  return x;
+}
+}  // namespace
+
+TEST_CASE("kernels: integer codes near rounding boundaries equal the reference's division", "[kernels][packed]") {
+  using lb::Blockwise;
+  using Int4Trunc = lb::IntSym<4, lb::MinMax, lb::F32Scale, lb::TowardZero>;
+  using Int4Away = lb::IntSym<4, lb::MinMax, lb::F32Scale, lb::NearestAway>;
+  check_packed_quantize<lb::Int4Sym, Blockwise<32>>(boundary_rows<lb::Int4Sym, Blockwise<32>>());
+  check_packed_quantize<lb::Int8Sym, Blockwise<32>>(boundary_rows<lb::Int8Sym, Blockwise<32>>());
+  check_packed_quantize<lb::Int4Affine, Blockwise<32>>(boundary_rows<lb::Int4Affine, Blockwise<32>>());
+  check_packed_quantize<Int4Trunc, Blockwise<32>>(boundary_rows<Int4Trunc, Blockwise<32>>());
+  check_packed_quantize<Int4Away, Blockwise<32>>(boundary_rows<Int4Away, Blockwise<32>>());
+  check_packed_quantize<lb::IntSymFull<4>, Blockwise<32>>(boundary_rows<lb::IntSymFull<4>, Blockwise<32>>());
+  check_packed_quantize<lb::IntSym<8, lb::MinMax, lb::F16Scale>, lb::PerChannel>(
+      boundary_rows<lb::IntSym<8, lb::MinMax, lb::F16Scale>, lb::PerChannel>());
+}
+
 TEST_CASE("kernels: PackedMatrix quantize equals the reference for every kind of composition",
           "[kernels][packed]") {
   using lb::Blockwise;

@@ -266,13 +266,28 @@ void EncodeIntegers(const float* HWY_RESTRICT x, size_t n, size_t gw, const floa
   const size_t N = hn::Lanes(df);
   const auto vmin = hn::Set(df, static_cast<float>(qmin)), vmax = hn::Set(df, static_cast<float>(qmax));
   const auto vmask = hn::Set(di, static_cast<int32_t>(mask));
+  const auto half = hn::Set(df, 0.5f), tolerance = hn::Set(df, 0x1p-21f);
   for (size_t g0 = 0, g = 0; g0 < n; g0 += gw, ++g) {
     const size_t end = std::min(n, g0 + gw);
     const float scale = scales[g];
-    const auto vscale = hn::Set(df, scale), vzp = hn::Set(df, static_cast<float>(zps[g]));
+    // x * (1 / scale) is within 3.0001 ulp-units (2^-24 |t|) of the reference's x / scale, so
+    // both round alike unless t lies within 2^-21 |t| of a rounding boundary (k + 1/2, or k
+    // when truncating): such vectors (rare; ties among them) divide. The reciprocal must be a
+    // normal float for that bound.
+    const bool reciprocal = std::abs(scale) >= 0x1p-125f && std::abs(scale) <= 0x1p125f;
+    const auto vscale = hn::Set(df, scale), vrecip = hn::Set(df, reciprocal ? 1.0f / scale : 0.0f);
+    const auto vzp = hn::Set(df, static_cast<float>(zps[g]));
     for (size_t i = g0; i < end; i += N) {
       const size_t count = std::min(N, end - i);
-      const auto t = scale != 0.0f ? hn::Div(LoadUpTo(df, x + i, count), vscale) : hn::Zero(df);
+      const auto v = LoadUpTo(df, x + i, count);
+      hn::Vec<decltype(df)> t;
+      if (reciprocal) {
+        t = hn::Mul(v, vrecip);
+        const auto boundary = kRound == IntRound::kZero ? hn::Round(t) : hn::Add(hn::Floor(t), half);
+        if (!hn::AllFalse(df, hn::Lt(hn::Abs(hn::Sub(t, boundary)), hn::Mul(hn::Abs(t), tolerance)))) t = hn::Div(v, vscale);
+      } else {
+        t = scale != 0.0f ? hn::Div(v, vscale) : hn::Zero(df);
+      }
       hn::Vec<decltype(df)> r;
       if constexpr (kRound == IntRound::kEven) {
         r = hn::Round(t);
