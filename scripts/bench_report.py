@@ -149,6 +149,11 @@ for shape in ["m:1024/n:1024/k:1024", "m:64/n:4096/k:4096", "m:512/n:4096/k:4096
     row(f"binary XNOR-popcount GEMM {shape.replace('/', ' ')} (MAC/s vs int8)",
         val("gemm1", f"BM_GemmB1/{shape}/", "OPS/s"), val("gemm1", f"BM_GemmI8/{shape}/", "OPS/s"),
         "lowbit int8 GEMM", 2.0, "")
+# Where the int8 GEMM runs on AMX tiles, the row above compares with them; this one with the
+# vpdpbusd kernel the target was set against.
+row("binary XNOR-popcount GEMM m:1024 n:1024 k:1024 (MAC/s vs int8 with AMX off)",
+    val("gemm1", "BM_GemmB1/m:1024/n:1024/k:1024/", "OPS/s"), val("gemm1", "BM_GemmI8Simd/m:1024/", "OPS/s"),
+    "lowbit int8 GEMM, vpdpbusd", 2.0, "")
 
 # PackedPanels: any PackedMatrix composition (ternary and power-of-two through the integer path)
 panels = [("TernaryW, lb::PerChannel, true", "ternary per-row, integer path (W2A8)", "BM_GemmI8", "lowbit int8 GEMM"),
