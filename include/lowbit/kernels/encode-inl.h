@@ -343,13 +343,23 @@ inline void EncodeRuns(const float* HWY_RESTRICT x, size_t n, size_t gw, const f
     hn::Vec<decltype(di)> start[15];
     for (size_t j = 0; j < 15; ++j) start[j] = hn::Set(di, bounds[j]);
     const auto table = hn::LoadDup128(du8, run_bytes);
+    const auto all = hn::LoadU(di, bounds);  // bounds holds 16
     for (size_t g0 = 0, g = 0; g0 < n; g0 += gw, ++g) {
       const size_t end = std::min(n, g0 + gw);
       for (size_t i = g0; i < end; i += N) {
         const size_t count = std::min(N, end - i);
         const auto key = key_of(x + i, count, scales[g]);
-        auto idx = hn::Set(di, 15);  // less one per start above the key
-        for (size_t j = 0; j < 15; ++j) idx = hn::Add(idx, hn::VecFromMask(di, hn::Gt(start[j], key)));
+        hn::Vec<decltype(di)> idx;
+        if constexpr (hn::MaxLanes(di) == 16) {  // the 16 bounds fill a vector: 4 search steps by lane permutes
+          idx = hn::Zero(di);
+          for (int32_t step = 8; step >= 1; step /= 2) {
+            const auto probe = hn::TableLookupLanes(all, hn::IndicesFromVec(di, hn::Add(idx, hn::Set(di, step - 1))));
+            idx = hn::IfThenElse(hn::Gt(probe, key), idx, hn::Add(idx, hn::Set(di, step)));
+          }
+        } else {
+          idx = hn::Set(di, 15);  // less one per start above the key
+          for (size_t j = 0; j < 15; ++j) idx = hn::Add(idx, hn::VecFromMask(di, hn::Gt(start[j], key)));
+        }
         // idx's low byte picks the code; the other three bytes of each lane read as zero (0x80)
         const auto sel = hn::BitCast(du8, hn::Or(idx, hn::Set(di, static_cast<int32_t>(0x80808000u))));
         const auto code = hn::BitCast(di, hn::TableLookupBytes(table, sel));
