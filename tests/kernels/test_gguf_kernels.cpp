@@ -719,7 +719,7 @@ void check_encoder_runs() {
   for_each_target([&] {
     const float one = 1.0f;
     const std::int32_t zero = 0;
-    kd::encode_row<Q>(t.data(), t.size(), t.size(), &one, &zero, got.data(), 0, 0);
+    kd::encode_row<Q>(t.data(), t.size(), t.size(), &one, &zero, got.data(), 0, 0, nullptr);
     std::size_t i = 0;
     while (i < t.size() && got[i] == Q::encode(t[i], {1.0f, 0}, {})) ++i;
     if (i == t.size()) return;

@@ -16,6 +16,7 @@
 #include <limits>
 #include <type_traits>
 
+#include "hwy/cache_control.h"
 #include "hwy/highway.h"
 #include "lowbit/core/bitpack.hpp"
 #include "lowbit/kernels/code_runs.hpp"
@@ -246,12 +247,14 @@ enum class IntRound : int { kEven = 0, kAway = 1, kZero = 2 };
 
 /// codes[i] = (clamp(R(t) + zp, qmin, qmax) as int) & mask, t = x[i] / scale (0 when scale is 0),
 /// with scale and zp those of i's group (groups of gw elements): the integer mappings' encode, in
-/// the same float operations.
+/// the same float operations. `next` (may be null): the n floats to prefetch meanwhile, the next
+/// row, so that its read from memory overlaps this row's arithmetic.
 template <IntRound kRound>
 void EncodeIntegers(const float* HWY_RESTRICT x, size_t n, size_t gw, const float* HWY_RESTRICT scales,
                     const int32_t* HWY_RESTRICT zps, int32_t qmin, int32_t qmax, uint32_t mask,
-                    uint8_t* HWY_RESTRICT codes) {
+                    uint8_t* HWY_RESTRICT codes, const float* next) {
 #if HWY_TARGET == HWY_SCALAR
+  (void)next;
   for (size_t i = 0; i < n; ++i) {
     const float scale = scales[i / gw];
     const float t = scale != 0.0f ? x[i] / scale : 0.0f;
@@ -279,6 +282,7 @@ void EncodeIntegers(const float* HWY_RESTRICT x, size_t n, size_t gw, const floa
     const auto vzp = hn::Set(df, static_cast<float>(zps[g]));
     for (size_t i = g0; i < end; i += N) {
       const size_t count = std::min(N, end - i);
+      if (next != nullptr) hwy::Prefetch(next + i);
       const auto v = LoadUpTo(df, x + i, count);
       hn::Vec<decltype(df)> t;
       if (reciprocal) {
@@ -310,13 +314,13 @@ void EncodeIntegers(const float* HWY_RESTRICT x, size_t n, size_t gw, const floa
 /// of i's group (groups of gw elements): the number of run starts <= key(t) indexes `run_codes`.
 /// Up to 16 runs: a compare per start and a byte shuffle of `run_bytes`; more: the key's bucket
 /// (CodeRuns' buckets, when not null), else a branch-free binary search by gathers. A NaN t
-/// gives an unspecified code.
+/// gives an unspecified code. `next`: as EncodeIntegers'.
 inline void EncodeRuns(const float* HWY_RESTRICT x, size_t n, size_t gw, const float* HWY_RESTRICT scales,
                        const int32_t* HWY_RESTRICT bounds, const int32_t* HWY_RESTRICT run_codes,
                        const uint8_t* HWY_RESTRICT run_bytes, size_t padded, const int32_t* HWY_RESTRICT bucket_bound,
-                       const int32_t* HWY_RESTRICT bucket_codes, uint8_t* HWY_RESTRICT codes) {
+                       const int32_t* HWY_RESTRICT bucket_codes, uint8_t* HWY_RESTRICT codes, const float* next) {
 #if HWY_TARGET == HWY_SCALAR
-  (void)run_bytes, (void)bucket_bound, (void)bucket_codes;
+  (void)run_bytes, (void)bucket_bound, (void)bucket_codes, (void)next;
   for (size_t i = 0; i < n; ++i) {
     const float scale = scales[i / gw];
     const float t = scale != 0.0f ? x[i] / scale : 0.0f;
@@ -335,6 +339,7 @@ inline void EncodeRuns(const float* HWY_RESTRICT x, size_t n, size_t gw, const f
   const hn::Rebind<uint8_t, decltype(di)> d8;
   const size_t N = hn::Lanes(df);
   const auto key_of = [&](const float* p, size_t count, float scale) {
+    if (next != nullptr) hwy::Prefetch(next + (p - x));
     const auto t = scale != 0.0f ? hn::Div(LoadUpTo(df, p, count), hn::Set(df, scale)) : hn::Zero(df);
     const auto b = hn::BitCast(di, t);
     return hn::Xor(b, hn::And(hn::ShiftRight<31>(b), hn::Set(di, 0x7FFFFFFF)));
@@ -450,8 +455,8 @@ LOWBIT_ENCODE_EXPORTS(7)
 
 #define LOWBIT_ENCODE_INTEGERS(Name, kRound)                                                                \
   inline void Name(const float* x, size_t n, size_t gw, const float* scales, const int32_t* zps, int32_t qmin, \
-                   int32_t qmax, uint32_t mask, uint8_t* codes) {                                           \
-    EncodeIntegers<kRound>(x, n, gw, scales, zps, qmin, qmax, mask, codes);                                 \
+                   int32_t qmax, uint32_t mask, uint8_t* codes, const float* next) {                        \
+    EncodeIntegers<kRound>(x, n, gw, scales, zps, qmin, qmax, mask, codes, next);                           \
   }
 LOWBIT_ENCODE_INTEGERS(EncodeIntegersEven, IntRound::kEven)
 LOWBIT_ENCODE_INTEGERS(EncodeIntegersAway, IntRound::kAway)

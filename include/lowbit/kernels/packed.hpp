@@ -133,10 +133,11 @@ inline constexpr bool simd_encodable = !std::same_as<typename Q::rounding, Stoch
                                        (is_integer_mapping<typename Q::mapping> ||
                                         is_scaled_mapping<typename Q::mapping>);
 
-/// codes[i] = Q::encode(x[i], {scales[g], zps[g]}, {seed, index0 + i}) for i < n, g = i / gw.
+/// codes[i] = Q::encode(x[i], {scales[g], zps[g]}, {seed, index0 + i}) for i < n, g = i / gw;
+/// the SIMD encoders prefetch the n floats at `next` (null: none) as they go.
 template <class Q>
 void encode_row(const float* x, std::size_t n, std::size_t gw, const float* scales, const std::int32_t* zps,
-                std::uint8_t* codes, std::uint64_t seed, std::size_t index0) {
+                std::uint8_t* codes, std::uint64_t seed, std::size_t index0, const float* next) {
   using M = typename Q::mapping;
   using R = typename Q::rounding;
   const auto one_by_one = [&](std::size_t i0, std::size_t i1) {
@@ -150,12 +151,12 @@ void encode_row(const float* x, std::size_t n, std::size_t gw, const float* scal
                           : std::same_as<R, NearestAway> ? LOWBIT_DISPATCH(EncodeIntegersAway)
                                                          : LOWBIT_DISPATCH(EncodeIntegersZero);
       static_assert(std::same_as<R, NearestEven> || std::same_as<R, NearestAway> || std::same_as<R, TowardZero>);
-      encode(x, n, gw, scales, zps, M::qmin, M::qmax, low_mask(Q::bits), codes);
+      encode(x, n, gw, scales, zps, M::qmin, M::qmax, low_mask(Q::bits), codes, next);
     } else {
       const CodeRuns& t = code_runs<Q, R>();
       LOWBIT_DISPATCH(EncodeRuns)(x, n, gw, scales, t.bounds.data(), t.codes.data(), t.code_bytes.data(),
                                   t.bounds.size(), t.bucket_bound.empty() ? nullptr : t.bucket_bound.data(),
-                                  t.bucket_codes.data(), codes);
+                                  t.bucket_codes.data(), codes, next);
     }
     for (std::size_t g = 0, g0 = 0; g0 < n; ++g, g0 += gw)  // a NaN scale (MX, non-finite input): Q's NaN rule
       if (scales[g] != scales[g]) one_by_one(g0, std::min(n, g0 + gw));
@@ -296,7 +297,8 @@ PackedMatrix<Q, G, L> quantize(MatrixView<const float> x, const QuantizeOptions&
     for (std::size_t r = band.r0; r < band.r1; ++r) {
       std::uint8_t* out = m.codes() + r * m.row_bytes();
       std::uint8_t* dst = kBits == 8 ? out : codes.data();
-      detail::encode_row<Q>(&x(r, 0), x.cols, grid.shape.cols, scales.data(), zps.data(), dst, opt.seed, r * x.cols);
+      detail::encode_row<Q>(&x(r, 0), x.cols, grid.shape.cols, scales.data(), zps.data(), dst, opt.seed, r * x.cols,
+                            r + 1 < x.rows ? &x(r + 1, 0) : nullptr);
       std::fill(dst + x.cols, dst + m.padded_cols(), zero);
       if constexpr (kBits < 8) detail::pack_stream<kBits>(dst, m.padded_cols(), out);
     }
