@@ -28,16 +28,19 @@
 
 // HWY_EXPORT with `inline` instead of `static`: one table per program, not one per TU, so the
 // inline wrappers that read it are ODR-clean.
+// One target: a one-entry table, read by LOWBIT_DISPATCH too (HWY_STATIC_DISPATCH would name
+// N_<TARGET>::detail::F for a qualified detail::F, which does not exist).
 #if (HWY_TARGETS & (HWY_TARGETS - 1)) == 0
 #define LOWBIT_EXPORT(F) \
   inline decltype(&HWY_STATIC_DISPATCH(F)) const HWY_DISPATCH_TABLE(F)[1] = {&HWY_STATIC_DISPATCH(F)}
+#define LOWBIT_DISPATCH(F) (*(HWY_DISPATCH_TABLE(F)[0]))
 #else
 #define LOWBIT_EXPORT(F)                                                                                 \
   inline decltype(&HWY_STATIC_DISPATCH(F)) const HWY_DISPATCH_TABLE(F)[HWY_MAX_DYNAMIC_TARGETS + 2] = { \
       &decltype(hwy::DeduceFunctionCache(&HWY_STATIC_DISPATCH(F)))::ChooseAndCall<HWY_DISPATCH_TABLE(F)>, \
       HWY_CHOOSE_TARGET_LIST(F), HWY_CHOOSE_FALLBACK(F)}
-#endif
 #define LOWBIT_DISPATCH(F) HWY_DYNAMIC_DISPATCH(F)
+#endif
 
 #include <string>
 #include <vector>
