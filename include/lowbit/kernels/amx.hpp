@@ -120,7 +120,8 @@ LOWBIT_AMX_ATTR inline void gemm_i8_group_amx(const std::uint8_t* a_tiles, std::
           _tile_dpbusd(3, 5, 7);
         }
       }
-      // tile t = 2 * row block + column tile; whole tiles go straight to C
+      // tile t: row block t / 2, column tile t % 2; whole tiles go straight to C, edge tiles
+      // through `edge`, then their rows and columns inside C
       std::int32_t* dst[4];
       std::size_t ld[4];
       for (std::size_t t = 0; t < 4; ++t) {
@@ -136,10 +137,10 @@ LOWBIT_AMX_ATTR inline void gemm_i8_group_amx(const std::uint8_t* a_tiles, std::
         _tile_stored(3, dst[3], ld[3]);
       }
       for (std::size_t t = 0; t < (two ? 4u : 2u); ++t) {
-        if (dst[t] != edge[t]) continue;
         const std::size_t r = r0 + (t / 2) * kAmxRows, j = j0 + (t % 2) * 16;
+        if (dst[t] != edge[t] || j >= cols) continue;
         for (std::size_t i = r; i < std::min(m, r + kAmxRows); ++i)
-          for (std::size_t jj = j; jj < std::min(cols, j + 16); ++jj) c[i * ldc + jj] = edge[t][(i - r) * 16 + jj - j];
+          std::memcpy(c + i * ldc + j, edge[t] + (i - r) * 16, std::min<std::size_t>(16, cols - j) * sizeof(std::int32_t));
       }
     }
   }

@@ -27,9 +27,9 @@ HWY_BEFORE_NAMESPACE();
 LOWBIT_BEGIN_NAMESPACE
 namespace HWY_NAMESPACE {
 
-/// lo_hi = {min, max} of x[0, n) (n >= 1), or {NaN, NaN} when any element is NaN. Which of two
+/// *lo, *hi = min, max of x[0, n) (n >= 1), or NaN, NaN when any element is NaN. Which of two
 /// equal zeros is returned is unspecified: callers treat a zero extreme as undecided.
-HWY_INLINE void MinMaxOf(const float* HWY_RESTRICT x, size_t n, float* HWY_RESTRICT lo_hi) {
+HWY_INLINE void MinMaxOf(const float* HWY_RESTRICT x, size_t n, float* HWY_RESTRICT lo_out, float* HWY_RESTRICT hi_out) {
   float lo = x[0], hi = x[0];
   bool nan = false;
 #if HWY_TARGET == HWY_SCALAR
@@ -55,8 +55,8 @@ HWY_INLINE void MinMaxOf(const float* HWY_RESTRICT x, size_t n, float* HWY_RESTR
   hi = hn::GetLane(hn::MaxOfLanes(df, vhi));
 #endif
   if (nan) lo = hi = std::numeric_limits<float>::quiet_NaN();
-  lo_hi[0] = lo;
-  lo_hi[1] = hi;
+  *lo_out = lo;
+  *hi_out = hi;
 }
 
 #if HWY_TARGET != HWY_SCALAR
@@ -96,7 +96,7 @@ constexpr size_t Log2(size_t n) { return n <= 1 ? 0 : 1 + Log2(n / 2); }
 /// MinMaxOf of each group of x[0, n): groups of gw elements, the last one partial; group g's
 /// extremes go to lo[g], hi[g]. Groups of whole vectors (up to 16 each) go a vector of groups at
 /// a time, reduced together (minmax_detail::Reduce: log2(N) shuffle steps for N groups instead
-/// of log2(N) per group); such a batch holding a NaN goes group by group.
+/// of log2(N) per group); from a batch holding a NaN on, the row goes group by group.
 inline void MinMaxGroups(const float* HWY_RESTRICT x, size_t n, size_t gw, float* HWY_RESTRICT lo,
                          float* HWY_RESTRICT hi) {
   size_t g = 0;
@@ -108,24 +108,13 @@ inline void MinMaxGroups(const float* HWY_RESTRICT x, size_t n, size_t gw, float
     for (; (g + N) * gw <= n; g += N) {
       auto vlo = hn::Zero(df), vhi = vlo, vnan = vlo;
       minmax_detail::Reduce<minmax_detail::Log2(N)>(df, x, gw, g, vlo, vhi, vnan);
-      if (!hn::AllTrue(du, hn::Eq(hn::BitCast(du, vnan), hn::Zero(du)))) {  // the NaN rule, group by group
-        for (size_t j = g; j < g + N; ++j) {
-          float lh[2];
-          MinMaxOf(x + j * gw, gw, lh);
-          lo[j] = lh[0], hi[j] = lh[1];
-        }
-        continue;
-      }
+      if (!hn::AllTrue(du, hn::Eq(hn::BitCast(du, vnan), hn::Zero(du)))) break;  // the NaN rule: group by group
       hn::StoreU(vlo, df, lo + g);
       hn::StoreU(vhi, df, hi + g);
     }
   }
 #endif
-  for (; g * gw < n; ++g) {
-    float lh[2];
-    MinMaxOf(x + g * gw, std::min(gw, n - g * gw), lh);
-    lo[g] = lh[0], hi[g] = lh[1];
-  }
+  for (; g * gw < n; ++g) MinMaxOf(x + g * gw, std::min(gw, n - g * gw), lo + g, hi + g);
 }
 
 namespace fit_detail {
@@ -345,8 +334,6 @@ inline void EncodeRuns(const float* HWY_RESTRICT x, size_t n, size_t gw, const f
     return hn::Xor(b, hn::And(hn::ShiftRight<31>(b), hn::Set(di, 0x7FFFFFFF)));
   };
   if (padded == 16) {
-    hn::Vec<decltype(di)> start[15];
-    for (size_t j = 0; j < 15; ++j) start[j] = hn::Set(di, bounds[j]);
     const auto table = hn::LoadDup128(du8, run_bytes);
     const auto all = hn::LoadU(di, bounds);  // bounds holds 16
     for (size_t g0 = 0, g = 0; g0 < n; g0 += gw, ++g) {
@@ -363,7 +350,7 @@ inline void EncodeRuns(const float* HWY_RESTRICT x, size_t n, size_t gw, const f
           }
         } else {
           idx = hn::Set(di, 15);  // less one per start above the key
-          for (size_t j = 0; j < 15; ++j) idx = hn::Add(idx, hn::VecFromMask(di, hn::Gt(start[j], key)));
+          for (size_t j = 0; j < 15; ++j) idx = hn::Add(idx, hn::VecFromMask(di, hn::Gt(hn::Set(di, bounds[j]), key)));
         }
         // idx's low byte picks the code; the other three bytes of each lane read as zero (0x80)
         const auto sel = hn::BitCast(du8, hn::Or(idx, hn::Set(di, static_cast<int32_t>(0x80808000u))));
