@@ -9,8 +9,12 @@ d = sys.argv[1]
 
 
 def load(name):
+    """The run's benchmarks; of repeated ones, the medians, under the benchmark's own name."""
     with open(os.path.join(d, name)) as f:
-        return json.load(f)["benchmarks"]
+        bs = json.load(f)["benchmarks"]
+    if not any(b.get("run_type") == "aggregate" for b in bs):
+        return bs
+    return [dict(b, name=b["run_name"]) for b in bs if b.get("aggregate_name") == "median"]
 
 
 runs = {n: load(n + ".json") for n in ["gguf", "quantize", "gemm1", "gemm2", "gemm2dnnl", "gemv1", "gemv2"]}
@@ -48,8 +52,8 @@ def row(what, ours, base, base_name, target, unit):
 
 
 cpu = subprocess.run(["sh", "-c", "lscpu | sed -n 's/^Model name: *//p'"], capture_output=True, text=True).stdout.strip()
-target = (find("gemm1", "BM_GemmI8") or {}).get("label", "").split()[-1]
-ghz = (runs["gguf"][0] or {}).get("GHz")
+target = (find("gemm1", "BM_GemmI8/") or {}).get("label", "").split()[-1]
+ghz = next((b["GHz"] for b in runs["gguf"] if "GHz" in b), None)
 
 # ggml anchors (llama.cpp test-quantize-perf, values/s on the Zen 4 machine of ../shared/perf-anchors.md,
 # whose core clock measured 3.6 GHz): they are not re-measured in this run (ggml is not a Debian
@@ -197,7 +201,10 @@ print("- Single-thread rows pinned to core 0 (taskset); 2-thread rows use lowbit
       "(OpenMP/OpenBLAS set to 2).")
 print("- 'ggml anchor' figures are llama.cpp's test-quantize-perf on the Zen 4 machine of perf-anchors.md (3.6 GHz), "
       f"recorded, not re-run here, and scaled to this run's clock ({fmt(ghz, ' GHz')}); every other baseline ran in "
-      "the same process.\n")
+      "the same process.")
+print("- Each figure is the median of the benchmark's repetitions, run in random order among the others "
+      "(scripts/bench: LOWBIT_BENCH_REPETITIONS, default 5), so a phase of the machine's speed falls on both "
+      "sides of a ratio.\n")
 print("| measurement | lowbit | baseline | ratio | target | met |")
 print("|---|---|---|---|---|---|")
 for r in rows:

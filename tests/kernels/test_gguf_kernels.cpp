@@ -701,31 +701,35 @@ TEST_CASE("kernels: PackedMatrix quantize equals the reference for every kind of
 }
 
 namespace {
-/// The SIMD encoders of a value format (scale 1) equal Q::encode at every run start and its
-/// neighbours, and on a sweep of 2^18 keys over [-Inf, +Inf].
+/// The SIMD encoders of a value format equal Q::encode at every run start and its neighbours, and
+/// on a sweep of 2^18 keys over [-Inf, +Inf]: x = t * scale, at scale 1 and at scales where the
+/// encoders' x * (1 / scale) is not x / scale (the last two outside the range where they use it).
 template <class Q>
 void check_encoder_runs() {
   namespace kd = lb::kernels::detail;
   const auto& runs = kd::code_runs<Q, typename Q::rounding>();
   std::vector<float> t;
   for (std::size_t i = 0; i + 1 < runs.runs; ++i)
-    for (int d = -3; d <= 3; ++d) t.push_back(kd::key_float(runs.bounds[i] + d));
+    for (int d = -12; d <= 12; ++d) t.push_back(kd::key_float(runs.bounds[i] + d));
   const std::int64_t lo = kd::float_key(-INFINITY), hi = kd::float_key(INFINITY);
   for (std::int64_t k = lo; k <= hi; k += (hi - lo) >> 18) t.push_back(kd::key_float(static_cast<std::int32_t>(k)));
   t.push_back(INFINITY);
   t.push_back(-0.0f);
   t.push_back(0.0f);
+  std::vector<float> x(t.size());
   std::vector<std::uint8_t> got(t.size());
-  for_each_target([&] {
-    const float one = 1.0f;
+  for (const float scale : {1.0f, 0.3f, 3.7e-3f, 1234.5f, 0x1p126f, 3e-38f}) {
+    for (std::size_t i = 0; i < t.size(); ++i) x[i] = t[i] * scale;
     const std::int32_t zero = 0;
-    kd::encode_row<Q>(t.data(), t.size(), t.size(), &one, &zero, got.data(), 0, 0, nullptr);
-    std::size_t i = 0;
-    while (i < t.size() && got[i] == Q::encode(t[i], {1.0f, 0}, {})) ++i;
-    if (i == t.size()) return;
-    INFO(Q::name() << ": t = " << t[i] << " (key " << kd::float_key(t[i]) << ")");
-    REQUIRE(int(got[i]) == int(Q::encode(t[i], {1.0f, 0}, {})));
-  });
+    for_each_target([&] {
+      kd::encode_row<Q>(x.data(), x.size(), x.size(), &scale, &zero, got.data(), 0, 0, nullptr);
+      std::size_t i = 0;
+      while (i < x.size() && got[i] == Q::encode(x[i], {scale, 0}, {})) ++i;
+      if (i == x.size()) return;
+      INFO(Q::name() << ": x = " << x[i] << ", scale " << scale << " (key of x / scale " << kd::float_key(x[i] / scale) << ")");
+      REQUIRE(int(got[i]) == int(Q::encode(x[i], {scale, 0}, {})));
+    });
+  }
 }
 }  // namespace
 

@@ -21,13 +21,18 @@ class AlignedBuffer {
  public:
   static constexpr std::size_t kAlignment = 64;
 
+  /// Tag of the constructor that leaves the values unset, for a caller that writes every one
+  /// before any is read (the zeroing is a whole extra write pass over a large output).
+  struct Uninitialized {};
+
   AlignedBuffer() noexcept = default;
-  explicit AlignedBuffer(std::size_t n) : size_(n) {
-    if (n == 0) return;
-    data_ = static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t{kAlignment}));
-    std::memset(static_cast<void*>(data_), 0, n * sizeof(T));
+  explicit AlignedBuffer(std::size_t n) : AlignedBuffer(n, Uninitialized{}) {
+    if (n != 0) std::memset(static_cast<void*>(data_), 0, n * sizeof(T));
   }
-  AlignedBuffer(const AlignedBuffer& o) : AlignedBuffer(o.size_) {
+  AlignedBuffer(std::size_t n, Uninitialized) : size_(n) {
+    if (n != 0) data_ = static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t{kAlignment}));
+  }
+  AlignedBuffer(const AlignedBuffer& o) : AlignedBuffer(o.size_, Uninitialized{}) {
     if (size_ != 0) std::memcpy(static_cast<void*>(data_), o.data_, size_ * sizeof(T));
   }
   AlignedBuffer(AlignedBuffer&& o) noexcept

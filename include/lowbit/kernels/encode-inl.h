@@ -231,6 +231,11 @@ inline bool FitScales(const kernels::detail::FitRule& rule, const float* HWY_RES
 #endif
 }
 
+/// Whether x * (1 / scale) is within 3.0001 units of 2^-24 |t| of t = x / scale, for every x: the
+/// reciprocal, then the product, each round with relative error <= 2^-24 while both are normal
+/// floats, which these scales ensure (a subnormal product's absolute error is below one step).
+HWY_INLINE bool ReciprocalBounded(float scale) { return std::abs(scale) >= 0x1p-125f && std::abs(scale) <= 0x1p125f; }
+
 /// Integer rounding modes, as NearestEven / NearestAway / TowardZero (core/rounding.hpp).
 enum class IntRound : int { kEven = 0, kAway = 1, kZero = 2 };
 
@@ -262,11 +267,10 @@ void EncodeIntegers(const float* HWY_RESTRICT x, size_t n, size_t gw, const floa
   for (size_t g0 = 0, g = 0; g0 < n; g0 += gw, ++g) {
     const size_t end = std::min(n, g0 + gw);
     const float scale = scales[g];
-    // x * (1 / scale) is within 3.0001 ulp-units (2^-24 |t|) of the reference's x / scale, so
-    // both round alike unless t lies within 2^-21 |t| of a rounding boundary (k + 1/2, or k
-    // when truncating): such vectors (rare; ties among them) divide. The reciprocal must be a
-    // normal float for that bound.
-    const bool reciprocal = std::abs(scale) >= 0x1p-125f && std::abs(scale) <= 0x1p125f;
+    // x * (1 / scale) is within 3.0001 ulp-units (2^-24 |t|) of the reference's x / scale (see
+    // ReciprocalBounded), so both round alike unless t lies within 2^-21 |t| of a rounding
+    // boundary (k + 1/2, or k when truncating): such vectors (rare; ties among them) divide.
+    const bool reciprocal = ReciprocalBounded(scale);
     const auto vscale = hn::Set(df, scale), vrecip = hn::Set(df, reciprocal ? 1.0f / scale : 0.0f);
     const auto vzp = hn::Set(df, static_cast<float>(zps[g]));
     for (size_t i = g0; i < end; i += N) {
@@ -301,9 +305,11 @@ void EncodeIntegers(const float* HWY_RESTRICT x, size_t n, size_t gw, const floa
 
 /// codes[i] = the code of the run holding key(t), t = x[i] / scale (0 when scale is 0), scale that
 /// of i's group (groups of gw elements): the number of run starts <= key(t) indexes `run_codes`.
-/// Up to 16 runs: a compare per start and a byte shuffle of `run_bytes`; more: the key's bucket
-/// (CodeRuns' buckets, when not null), else a branch-free binary search by gathers. A NaN t
-/// gives an unspecified code. `next`: as EncodeIntegers'.
+/// Up to 16 runs: a search by lane permutes on 16-lane targets, else a compare per start, and a
+/// byte shuffle of `run_bytes`; more: the key's bucket (CodeRuns' buckets, when not null), else a
+/// branch-free binary search by gathers. The permute and bucket paths multiply by 1 / scale, and
+/// divide where that could change the code. A NaN t gives an unspecified code. `next`: as
+/// EncodeIntegers'.
 inline void EncodeRuns(const float* HWY_RESTRICT x, size_t n, size_t gw, const float* HWY_RESTRICT scales,
                        const int32_t* HWY_RESTRICT bounds, const int32_t* HWY_RESTRICT run_codes,
                        const uint8_t* HWY_RESTRICT run_bytes, size_t padded, const int32_t* HWY_RESTRICT bucket_bound,
@@ -324,31 +330,61 @@ inline void EncodeRuns(const float* HWY_RESTRICT x, size_t n, size_t gw, const f
 #else
   const hn::ScalableTag<float> df;
   const hn::RebindToSigned<decltype(df)> di;
+  const hn::RebindToUnsigned<decltype(df)> du;
   const hn::Repartition<uint8_t, decltype(df)> du8;
   const hn::Rebind<uint8_t, decltype(di)> d8;
   const size_t N = hn::Lanes(df);
-  const auto key_of = [&](const float* p, size_t count, float scale) {
-    if (next != nullptr) hwy::Prefetch(next + (p - x));
-    const auto t = scale != 0.0f ? hn::Div(LoadUpTo(df, p, count), hn::Set(df, scale)) : hn::Zero(df);
+  const auto key_of_t = [&](hn::Vec<decltype(df)> t) {
     const auto b = hn::BitCast(di, t);
     return hn::Xor(b, hn::And(hn::ShiftRight<31>(b), hn::Set(di, 0x7FFFFFFF)));
+  };
+  const auto key_of = [&](const float* p, size_t count, float scale) {  // of the quotient, exact
+    return key_of_t(scale != 0.0f ? hn::Div(LoadUpTo(df, p, count), hn::Set(df, scale)) : hn::Zero(df));
+  };
+  // Where the search is cheap to check, t = x * (1 / scale): within 3.0001 ulps of the quotient
+  // (ReciprocalBounded), so within kSlack keys of its key. Where no run start lies that close
+  // both keys have one code; a vector with a lane that close takes the quotient's key.
+  constexpr int32_t kSlack = 8;  // 3 ulps, doubled for a t' across a power of two from t
+  // key - kSlack < start <= key + kSlack, as one unsigned compare (wrapping: only NaN keys, whose
+  // code is unspecified, can alias; an alias only costs a division)
+  const auto near = [&](hn::Vec<decltype(di)> key, hn::Vec<decltype(di)> start) {
+    const auto d = hn::Sub(hn::Add(hn::BitCast(du, start), hn::Set(du, kSlack - 1u)), hn::BitCast(du, key));
+    return hn::RebindMask(di, hn::Lt(d, hn::Set(du, 2 * kSlack)));
   };
   if (padded == 16) {
     const auto table = hn::LoadDup128(du8, run_bytes);
     const auto all = hn::LoadU(di, bounds);  // bounds holds 16
+    const auto b3 = hn::Set(di, bounds[3]), b7 = hn::Set(di, bounds[7]), b11 = hn::Set(di, bounds[11]);
     for (size_t g0 = 0, g = 0; g0 < n; g0 += gw, ++g) {
       const size_t end = std::min(n, g0 + gw);
+      const float scale = scales[g];
+      constexpr bool kPermute = hn::MaxLanes(di) == 16;
+      const bool reciprocal = kPermute && ReciprocalBounded(scale);
+      const auto vrecip = hn::Set(df, reciprocal ? 1.0f / scale : 0.0f);
       for (size_t i = g0; i < end; i += N) {
         const size_t count = std::min(N, end - i);
-        const auto key = key_of(x + i, count, scales[g]);
+        if (next != nullptr) hwy::Prefetch(next + i);
         hn::Vec<decltype(di)> idx;
-        if constexpr (hn::MaxLanes(di) == 16) {  // the 16 bounds fill a vector: 4 search steps by lane permutes
-          idx = hn::Zero(di);
-          for (int32_t step = 8; step >= 1; step /= 2) {
-            const auto probe = hn::TableLookupLanes(all, hn::IndicesFromVec(di, hn::Add(idx, hn::Set(di, step - 1))));
-            idx = hn::IfThenElse(hn::Gt(probe, key), idx, hn::Add(idx, hn::Set(di, step)));
+        if constexpr (kPermute) {  // the 16 bounds fill a vector: a 4-step search, the last two by lane permutes
+          const auto search = [&](hn::Vec<decltype(di)> key) {
+            const auto up = [&](hn::Vec<decltype(di)> at, hn::Vec<decltype(di)> probe, int32_t step) {
+              return hn::IfThenElse(hn::Gt(probe, key), at, hn::Add(at, hn::Set(di, step)));
+            };
+            auto at = up(hn::Zero(di), b7, 8);
+            at = up(at, hn::IfThenElse(hn::Gt(b7, key), b3, b11), 4);
+            at = up(at, hn::TableLookupLanes(all, hn::IndicesFromVec(di, hn::Add(at, hn::Set(di, 1)))), 2);
+            return up(at, hn::TableLookupLanes(all, hn::IndicesFromVec(di, at)), 1);
+          };
+          if (reciprocal) {  // the run of key - kSlack, kept when the next start is above key + kSlack
+            const auto key = key_of_t(hn::Mul(LoadUpTo(df, x + i, count), vrecip));
+            idx = search(hn::Sub(key, hn::Set(di, kSlack)));
+            const auto above = hn::TableLookupLanes(all, hn::IndicesFromVec(di, idx));
+            if (!hn::AllTrue(di, hn::Gt(above, hn::Add(key, hn::Set(di, kSlack))))) idx = search(key_of(x + i, count, scale));
+          } else {
+            idx = search(key_of(x + i, count, scale));
           }
         } else {
+          const auto key = key_of(x + i, count, scale);
           idx = hn::Set(di, 15);  // less one per start above the key
           for (size_t j = 0; j < 15; ++j) idx = hn::Add(idx, hn::VecFromMask(di, hn::Gt(hn::Set(di, bounds[j]), key)));
         }
@@ -361,15 +397,28 @@ inline void EncodeRuns(const float* HWY_RESTRICT x, size_t n, size_t gw, const f
   } else if (bucket_bound != nullptr) {  // one run start per bucket at most: two gathers
     using Runs = kernels::detail::CodeRuns;
     const auto half = hn::Set(di, static_cast<int32_t>(Runs::kBuckets / 2));
+    const auto bucket = [&](hn::Vec<decltype(di)> key) { return hn::Add(hn::ShiftRight<Runs::kBucketShift>(key), half); };
     for (size_t g0 = 0, g = 0; g0 < n; g0 += gw, ++g) {
       const size_t end = std::min(n, g0 + gw);
+      const float scale = scales[g];
+      const bool reciprocal = ReciprocalBounded(scale);
+      const auto vrecip = hn::Set(df, reciprocal ? 1.0f / scale : 0.0f);
       for (size_t i = g0; i < end; i += N) {
         const size_t count = std::min(N, end - i);
-        const auto key = key_of(x + i, count, scales[g]);
-        const auto b = hn::Add(hn::ShiftRight<Runs::kBucketShift>(key), half);
+        if (next != nullptr) hwy::Prefetch(next + i);
+        auto key = reciprocal ? key_of_t(hn::Mul(LoadUpTo(df, x + i, count), vrecip)) : key_of(x + i, count, scale);
+        auto b = bucket(key);
+        auto start = hn::GatherIndex(di, bucket_bound, b);
+        if (reciprocal) {  // close to the bucket's start, or to a neighbour bucket's
+          const auto edge = hn::Ne(bucket(hn::Sub(key, hn::Set(di, kSlack))), bucket(hn::Add(key, hn::Set(di, kSlack))));
+          if (!hn::AllFalse(di, hn::Or(edge, near(key, start)))) {
+            key = key_of(x + i, count, scale);
+            b = bucket(key);
+            start = hn::GatherIndex(di, bucket_bound, b);
+          }
+        }
         const auto pair = hn::GatherIndex(di, bucket_codes, b);
-        const auto above = hn::Not(hn::Gt(hn::GatherIndex(di, bucket_bound, b), key));
-        const auto code = hn::And(hn::IfThenElse(above, hn::ShiftRight<8>(pair), pair), hn::Set(di, 0xFF));
+        const auto code = hn::And(hn::IfThenElse(hn::Gt(start, key), pair, hn::ShiftRight<8>(pair)), hn::Set(di, 0xFF));
         StoreUpTo(DemoteToBytes(d8, code), d8, codes + i, count);
       }
     }
@@ -383,6 +432,7 @@ inline void EncodeRuns(const float* HWY_RESTRICT x, size_t n, size_t gw, const f
         for (size_t j = 0; j < kChains; ++j) {
           const size_t at = i + j * N;
           count[j] = at < end ? std::min(N, end - at) : 0;
+          if (next != nullptr && count[j] != 0) hwy::Prefetch(next + at);
           key[j] = count[j] != 0 ? key_of(x + at, count[j], scales[g]) : hn::Zero(di);
           idx[j] = hn::Zero(di);
         }

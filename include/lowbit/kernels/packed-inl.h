@@ -51,26 +51,35 @@ HWY_INLINE hn::Vec<DU> LoadCodes(DU du, const uint8_t* HWY_RESTRICT row, size_t 
 }
 #endif
 
-/// out[i] = table[code c0 + i] for i < n: every format's codes through a table of their values.
-/// Widths up to 4 look up one vpermps table (Lookup16); wider ones gather.
+/// out[i] = table[code c0 + i] for i < n, times scales[i / gw] when scales is not null: every
+/// format's codes through a table of their values (per group, scaled; or once, at scale 1, for a
+/// mapping that decodes as value(code) * scale). Widths up to 4 look up one vpermps table
+/// (Lookup16); wider ones gather.
 template <int kBits>
-void DecodeCodes(const uint8_t* HWY_RESTRICT row, size_t row_bytes, size_t c0, size_t n,
-                 const float* HWY_RESTRICT table, float* HWY_RESTRICT out) {
+void DecodeCodes(const uint8_t* HWY_RESTRICT row, size_t row_bytes, size_t c0, size_t n, const float* HWY_RESTRICT table,
+                 size_t gw, const float* HWY_RESTRICT scales, float* HWY_RESTRICT out) {
 #if HWY_TARGET == HWY_SCALAR
   (void)row_bytes;
-  for (size_t i = 0; i < n; ++i) out[i] = table[get_code(row, kBits, c0 + i)];
+  for (size_t i = 0; i < n; ++i) {
+    const float v = table[get_code(row, kBits, c0 + i)];
+    out[i] = scales != nullptr ? v * scales[i / gw] : v;
+  }
 #else
   const hn::ScalableTag<float> df;
   const hn::RebindToUnsigned<decltype(df)> du;
   const hn::RebindToSigned<decltype(df)> di;
   const size_t N = hn::Lanes(df);
-  for (size_t i = 0; i < n; i += N) {
-    const size_t count = std::min(N, n - i);
-    const auto code = hn::BitCast(di, LoadCodes<kBits>(du, row, row_bytes, c0 + i, count));
-    hn::Vec<decltype(df)> v;
-    if constexpr (kBits <= 4) v = Lookup16(df, table, code);
-    else v = hn::GatherIndex(df, table, code);
-    StoreUpTo(v, df, out + i, count);
+  for (size_t g0 = 0, g = 0; g0 < n; g0 += gw, ++g) {
+    const size_t end = std::min(n, g0 + gw);
+    const auto vscale = hn::Set(df, scales != nullptr ? scales[g] : 1.0f);
+    for (size_t i = g0; i < end; i += N) {
+      const size_t count = std::min(N, end - i);
+      const auto code = hn::BitCast(di, LoadCodes<kBits>(du, row, row_bytes, c0 + i, count));
+      hn::Vec<decltype(df)> v;
+      if constexpr (kBits <= 4) v = Lookup16(df, table, code);
+      else v = hn::GatherIndex(df, table, code);
+      StoreUpTo(scales != nullptr ? hn::Mul(v, vscale) : v, df, out + i, count);
+    }
   }
 #endif
 }
@@ -156,8 +165,8 @@ bool DecodeMinifloats(const uint8_t* HWY_RESTRICT row, size_t row_bytes, size_t 
 
 #define LOWBIT_DECODE_CODES(B)                                                                          \
   inline void DecodeCodes##B(const uint8_t* row, size_t row_bytes, size_t c0, size_t n, const float* table, \
-                             float* out) {                                                              \
-    DecodeCodes<B>(row, row_bytes, c0, n, table, out);                                                  \
+                             size_t gw, const float* scales, float* out) {                              \
+    DecodeCodes<B>(row, row_bytes, c0, n, table, gw, scales, out);                                      \
   }
 LOWBIT_DECODE_CODES(1)
 LOWBIT_DECODE_CODES(2)

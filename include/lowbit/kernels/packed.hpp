@@ -163,17 +163,19 @@ void encode_row(const float* x, std::size_t n, std::size_t gw, const float* scal
   }
 }
 
+/// DecodeCodes (scales: null, or one per group of gw codes).
 template <int kBits>
 void decode_codes(const std::uint8_t* row, std::size_t row_bytes, std::size_t c0, std::size_t n, const float* table,
-                  float* out) {
-  if constexpr (kBits == 1) LOWBIT_DISPATCH(DecodeCodes1)(row, row_bytes, c0, n, table, out);
-  else if constexpr (kBits == 2) LOWBIT_DISPATCH(DecodeCodes2)(row, row_bytes, c0, n, table, out);
-  else if constexpr (kBits == 3) LOWBIT_DISPATCH(DecodeCodes3)(row, row_bytes, c0, n, table, out);
-  else if constexpr (kBits == 4) LOWBIT_DISPATCH(DecodeCodes4)(row, row_bytes, c0, n, table, out);
-  else if constexpr (kBits == 5) LOWBIT_DISPATCH(DecodeCodes5)(row, row_bytes, c0, n, table, out);
-  else if constexpr (kBits == 6) LOWBIT_DISPATCH(DecodeCodes6)(row, row_bytes, c0, n, table, out);
-  else if constexpr (kBits == 7) LOWBIT_DISPATCH(DecodeCodes7)(row, row_bytes, c0, n, table, out);
-  else LOWBIT_DISPATCH(DecodeCodes8)(row, row_bytes, c0, n, table, out);
+                  std::size_t gw, const float* scales, float* out) {
+  const auto fn = kBits == 1   ? LOWBIT_DISPATCH(DecodeCodes1)
+                  : kBits == 2 ? LOWBIT_DISPATCH(DecodeCodes2)
+                  : kBits == 3 ? LOWBIT_DISPATCH(DecodeCodes3)
+                  : kBits == 4 ? LOWBIT_DISPATCH(DecodeCodes4)
+                  : kBits == 5 ? LOWBIT_DISPATCH(DecodeCodes5)
+                  : kBits == 6 ? LOWBIT_DISPATCH(DecodeCodes6)
+                  : kBits == 7 ? LOWBIT_DISPATCH(DecodeCodes7)
+                               : LOWBIT_DISPATCH(DecodeCodes8);
+  fn(row, row_bytes, c0, n, table, gw, scales, out);
 }
 
 /// +1 when Q decodes as float(code - zero point) * scale with its codes read as two's complement
@@ -205,6 +207,15 @@ constexpr bool minifloat_decoding() {
   using M = typename Q::mapping;
   return std::same_as<Q, Quantizer<M, typename Q::estimator, typename Q::scale_storage, typename Q::rounding>> &&
          is_scaled_mapping<M> && is_minifloat<typename Q::format> && (Q::bits == 4 || Q::bits == 6 || Q::bits == 8);
+}
+
+/// Whether Q decodes as value(code) * scale (Scaled, MxScaled) in at most 4 bits: one 16-entry
+/// table of the values at scale 1 serves every group (kernels::dequantize's scaled-table path).
+template <class Q>
+constexpr bool scaled_table_decoding() {
+  using M = typename Q::mapping;
+  return std::same_as<Q, Quantizer<M, typename Q::estimator, typename Q::scale_storage, typename Q::rounding>> &&
+         is_scaled_mapping<M> && Q::bits <= 4;
 }
 
 /// DecodeMinifloats of Q's row; false on HWY_SCALAR.
@@ -257,7 +268,7 @@ PackedMatrix<Q, G, L> quantize(MatrixView<const float> x, const QuantizeOptions&
     if constexpr (!Q::accepts_non_finite) reject_non_finite();
     throw;
   }
-  PackedMatrix<Q, G, L> m(x.rows, x.cols);
+  PackedMatrix<Q, G, L> m(x.rows, x.cols, typename PackedMatrix<Q, G, L>::CodesUnset{});  // every row written below
   if (m.empty()) return m;
   const GroupGrid& grid = m.grid();
   constexpr bool kMinMax = requires { requires std::same_as<typename Q::estimator, MinMax>; };
@@ -318,9 +329,13 @@ void dequantize(const PackedMatrix<Q, G, L>& m, MatrixView<float> out) {
   std::vector<float> buf(out.col_stride == 1 ? 0 : m.cols());
   const GroupGrid& grid = m.grid();
   constexpr int kIntegers = detail::integer_decoding<Q>();
-  // integer codes: (code - zero point) * scale; minifloats: their bit fields times the scale.
-  // Both in SIMD with no per-group tables.
-  if constexpr (kIntegers != 0 || detail::minifloat_decoding<Q>()) {
+  constexpr bool kScaledTable = detail::scaled_table_decoding<Q>();
+  if constexpr (kScaledTable)
+    for (std::size_t code = 0; code < kCodes; ++code)
+      table[code] = static_cast<float>(Q::mapping::format::decode(static_cast<std::uint8_t>(code)));
+  // integer codes: (code - zero point) * scale; minifloats: their bit fields times the scale;
+  // scaled 4-bit values: their table times the scale. All in SIMD with no per-group tables.
+  if constexpr (kIntegers != 0 || kScaledTable || detail::minifloat_decoding<Q>()) {
     std::vector<float> scales(grid.cols);
     std::vector<std::int32_t> zps(grid.cols);
     bool done = true;
@@ -335,6 +350,9 @@ void dequantize(const PackedMatrix<Q, G, L>& m, MatrixView<float> out) {
       if constexpr (kIntegers != 0)
         detail::decode_integers<kBits, (kIntegers > 0)>(m.row_codes(r), m.row_bytes(), m.cols(), grid.shape.cols,
                                                         scales.data(), zps.data(), dst);
+      else if constexpr (kScaledTable)
+        detail::decode_codes<kBits>(m.row_codes(r), m.row_bytes(), 0, m.cols(), table.data(), grid.shape.cols,
+                                    scales.data(), dst);
       else
         done = detail::decode_minifloats<Q>(m.row_codes(r), m.row_bytes(), m.cols(), grid.shape.cols, scales.data(), dst);
       if (out.col_stride != 1 && done)
@@ -353,7 +371,7 @@ void dequantize(const PackedMatrix<Q, G, L>& m, MatrixView<float> out) {
         continue;
       }
       for (std::size_t code = 0; code < kCodes; ++code) table[code] = Q::decode(static_cast<std::uint8_t>(code), p);
-      detail::decode_codes<kBits>(m.row_codes(r), m.row_bytes(), b.c0, n, table.data(), dst + b.c0);
+      detail::decode_codes<kBits>(m.row_codes(r), m.row_bytes(), b.c0, n, table.data(), n, nullptr, dst + b.c0);
     }
     if (out.col_stride != 1)
       for (std::size_t c = 0; c < m.cols(); ++c) out(r, c) = buf[c];

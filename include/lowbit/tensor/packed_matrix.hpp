@@ -1,6 +1,7 @@
 // lowbit: PackedMatrix<Q, G, Layout>: an owning quantized matrix (codes + parameters).
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -60,13 +61,18 @@ class PackedMatrix {
 
   PackedMatrix() = default;
   /// An all-zero-codes matrix of the given shape, for a quantizer to fill.
-  PackedMatrix(std::size_t rows, std::size_t cols)
+  PackedMatrix(std::size_t rows, std::size_t cols) : PackedMatrix(rows, cols, CodesUnset{}) {
+    std::fill(codes_.begin(), codes_.end(), std::uint8_t{0});
+  }
+  /// Tag: the codes are left unset, for a quantizer that writes every row's row_bytes() in full.
+  struct CodesUnset {};
+  PackedMatrix(std::size_t rows, std::size_t cols, CodesUnset)
       : rows_(rows),
         cols_(cols),
         padded_cols_(cols == 0 ? 0 : round_up(cols, G::pad_cols)),
         row_bytes_(packed_bytes(padded_cols_, kBits)),
         grid_(group_grid<G>(rows, cols)),
-        codes_(rows * row_bytes_),
+        codes_(rows * row_bytes_, AlignedBuffer<std::uint8_t>::Uninitialized{}),
         params_(grid_) {}
 
   std::size_t rows() const noexcept { return rows_; }
