@@ -425,15 +425,20 @@ void check_every_code(std::size_t rows, std::size_t cols) {
 }
 }  // namespace
 
-// minifloats of 4, 6 and 8 bits decode by their bit fields
+// minifloats of 6 and 8 bits decode by their bit fields; scaled values of up to 4 bits (FP4,
+// MXFP4, NF4) by one table at scale 1 times the scale
 template <class F>
 using MxQ = lb::Quantizer<lb::MxScaled<F>, lb::MinMax, lb::E8M0Scale>;
 static_assert(lb::kernels::detail::minifloat_decoding<lb::Fp8E4M3>());
 static_assert(lb::kernels::detail::minifloat_decoding<MxQ<lb::E5M2>>());
-static_assert(lb::kernels::detail::minifloat_decoding<lb::Fp4E2M1>());
-static_assert(!lb::kernels::detail::minifloat_decoding<lb::Nf4>());
+static_assert(!lb::kernels::detail::minifloat_decoding<lb::Fp4E2M1>());
+static_assert(lb::kernels::detail::scaled_table_decoding<lb::Fp4E2M1>());
+static_assert(lb::kernels::detail::scaled_table_decoding<MxQ<lb::E2M1>>());
+static_assert(lb::kernels::detail::scaled_table_decoding<lb::Nf4>());
+static_assert(!lb::kernels::detail::scaled_table_decoding<lb::Int4Sym>());
 
-TEST_CASE("kernels: minifloat dequantize by bit fields decodes every code as the reference", "[kernels][packed]") {
+TEST_CASE("kernels: minifloat dequantize (bit fields, or the scaled table) decodes every code as the reference",
+          "[kernels][packed]") {
   check_every_code<lb::Fp8E4M3, lb::PerChannel>(3, 600);
   check_every_code<lb::Fp8E5M2, lb::Blockwise<32>>(3, 300);
   check_every_code<lb::Fp6E3M2, lb::PerTensor>(2, 200);

@@ -18,6 +18,7 @@
 #include "lowbit/core/aligned_buffer.hpp"
 #include "lowbit/core/bits.hpp"
 #include "lowbit/kernels/dispatch.hpp"  // first: Highway includes <immintrin.h> with its warnings set
+#include "lowbit/kernels/executor.hpp"
 
 #if defined(__x86_64__) && defined(__linux__) && \
     ((defined(__clang__) && __clang_major__ >= 13) || (!defined(__clang__) && defined(__GNUC__) && __GNUC__ >= 11))
@@ -71,14 +72,23 @@ namespace detail {
 inline constexpr std::size_t kAmxRows = 16, kAmxDepth = 64, kAmxTile = kAmxRows * kAmxDepth;
 
 /// A (m x k u8, lda) as 16 x 64-byte tiles, zero-padded: row block rb's k block kb at
-/// (rb * k_blocks + kb) * 1024.
-inline AlignedBuffer<std::uint8_t> amx_pack_a(const std::uint8_t* a, std::size_t m, std::size_t k, std::size_t lda) {
-  const std::size_t kbs = div_ceil(k, kAmxDepth);
-  AlignedBuffer<std::uint8_t> t(div_ceil(m, kAmxRows) * kbs * kAmxTile);
-  for (std::size_t i = 0; i < m; ++i)
-    for (std::size_t kb = 0; kb < kbs; ++kb)
-      std::memcpy(t.data() + ((i / kAmxRows) * kbs + kb) * kAmxTile + (i % kAmxRows) * kAmxDepth, a + i * lda + kb * kAmxDepth,
-                  std::min(kAmxDepth, k - kb * kAmxDepth));
+/// (rb * k_blocks + kb) * 1024. Row blocks are packed in parallel on `ex`.
+inline AlignedBuffer<std::uint8_t> amx_pack_a(const std::uint8_t* a, std::size_t m, std::size_t k, std::size_t lda,
+                                              const Executor& ex) {
+  const std::size_t kbs = div_ceil(k, kAmxDepth), block = kbs * kAmxTile;
+  AlignedBuffer<std::uint8_t> t(div_ceil(m, kAmxRows) * block, AlignedBuffer<std::uint8_t>::Uninitialized{});
+  ex.parallel_for(div_ceil(m, kAmxRows), [&](std::size_t rb) {
+    std::uint8_t* dst = t.data() + rb * block;
+    for (std::size_t r = 0; r < kAmxRows; ++r) {
+      const std::size_t i = rb * kAmxRows + r;
+      for (std::size_t kb = 0; kb < kbs; ++kb) {
+        std::uint8_t* row = dst + kb * kAmxTile + r * kAmxDepth;
+        const std::size_t have = i < m ? std::min(kAmxDepth, k - kb * kAmxDepth) : 0;
+        if (have != 0) std::memcpy(row, a + i * lda + kb * kAmxDepth, have);
+        std::memset(row + have, 0, kAmxDepth - have);
+      }
+    }
+  });
   return t;
 }
 

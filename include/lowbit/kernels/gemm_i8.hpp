@@ -80,10 +80,12 @@ inline bool check_gemm_i8(const void* a, std::size_t m, std::size_t& lda, const 
 /// here), else the dispatched SIMD kernel. group(g, c, ldc) writes C's columns of group g.
 class GemmI8Groups {
  public:
-  GemmI8Groups(const std::uint8_t* a, std::size_t m, std::size_t lda, const PackedI8& w)
+  GemmI8Groups(const std::uint8_t* a, std::size_t m, std::size_t lda, const PackedI8& w, const Executor& ex)
       : a_(a), m_(m), lda_(lda), w_(w), simd_(&LOWBIT_DISPATCH(GemmI8Group)) {
 #if LOWBIT_HAVE_AMX
-    if (m >= kAmxRows && amx_active()) a_tiles_ = amx_pack_a(a, m, w.k(), lda);
+    if (m >= kAmxRows && amx_active()) a_tiles_ = amx_pack_a(a, m, w.k(), lda, ex);
+#else
+    (void)ex;
 #endif
   }
   void operator()(std::size_t g, std::int32_t* c, std::size_t ldc) const {
@@ -110,7 +112,7 @@ inline void gemm_u8s8s32(const std::uint8_t* a, std::size_t m, std::size_t lda, 
     for (std::size_t i = 0; i < m; ++i) std::fill(c + i * ldc, c + i * ldc + w.n(), 0);
     return;
   }
-  const detail::GemmI8Groups groups(a, m, lda, w);
+  const detail::GemmI8Groups groups(a, m, lda, w, ex);
   ex.parallel_for(w.groups(), [&](std::size_t g) { groups(g, c + g * PackedI8::kGroup, ldc); });
 }
 

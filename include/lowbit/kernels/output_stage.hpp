@@ -105,7 +105,7 @@ inline void gemm_u8s8_requant(const std::uint8_t* a, std::size_t m, std::size_t 
                               const OutputStage& stage, std::int8_t* c, std::size_t ldc = 0, const Executor& ex = {}) {
   stage.validate(w.n());
   if (!detail::check_gemm_i8(a, m, lda, w, c, ldc)) return;
-  const detail::GemmI8Groups groups(a, m, lda, w);
+  const detail::GemmI8Groups groups(a, m, lda, w, ex);
   ex.parallel_for(w.groups(), [&](std::size_t g) {
     const std::size_t j0 = g * PackedI8::kGroup, cols = std::min(PackedI8::kGroup, w.n() - j0);
     std::vector<std::int32_t> acc(m * PackedI8::kGroup, 0);

@@ -201,7 +201,6 @@ LOWBIT_DECODE_INTEGERS(8)
                                   int exp, int man, int bias, int specials, bool is_signed, float* out) {       \
     return DecodeMinifloats<B>(row, row_bytes, n, gw, scales, exp, man, bias, specials, is_signed, out);      \
   }
-LOWBIT_DECODE_MINIFLOATS(4)
 LOWBIT_DECODE_MINIFLOATS(6)
 LOWBIT_DECODE_MINIFLOATS(8)
 #undef LOWBIT_DECODE_MINIFLOATS

@@ -48,7 +48,6 @@ LOWBIT_EXPORT_DECODE_INTEGERS(6);
 LOWBIT_EXPORT_DECODE_INTEGERS(7);
 LOWBIT_EXPORT_DECODE_INTEGERS(8);
 #undef LOWBIT_EXPORT_DECODE_INTEGERS
-LOWBIT_EXPORT(DecodeMinifloats4);
 LOWBIT_EXPORT(DecodeMinifloats6);
 LOWBIT_EXPORT(DecodeMinifloats8);
 
@@ -163,6 +162,38 @@ void encode_row(const float* x, std::size_t n, std::size_t gw, const float* scal
   }
 }
 
+/// Every value of 8-bit scale storage S, decoded (E8M0 and UE4M3 decode through doubles).
+template <class S>
+const std::array<float, 256>& scale_decode_table() {
+  static const std::array<float, 256> t = [] {
+    std::array<float, 256> v{};
+    for (std::size_t i = 0; i < v.size(); ++i) v[i] = S::decode(static_cast<std::uint8_t>(i));
+    return v;
+  }();
+  return t;
+}
+
+/// The scales and zero points of m's group row gr (grid.cols each), as ParamPlanes::get gives
+/// them; one-level planes with 8-bit scale codes read them from scale_decode_table.
+template <class Q, class G, class L>
+void group_row_params(const PackedMatrix<Q, G, L>& m, std::size_t gr, float* scales, std::int32_t* zps) {
+  const std::size_t cols = m.grid().cols;
+  using S = typename Q::scale_storage;
+  if constexpr (requires { m.param_planes().scales(); } && sizeof(typename S::storage_type) == 1) {
+    const auto& table = scale_decode_table<S>();
+    const auto* codes = m.param_planes().scales().data() + gr * cols;
+    for (std::size_t gc = 0; gc < cols; ++gc) scales[gc] = table[codes[gc]];
+    for (std::size_t gc = 0; gc < cols; ++gc)
+      zps[gc] = Q::has_zero_point ? m.param_planes().zero_points()[gr * cols + gc] : 0;
+  } else {
+    for (std::size_t gc = 0; gc < cols; ++gc) {
+      const GroupParams p = m.param_planes().get(gr, gc);
+      scales[gc] = p.scale;
+      zps[gc] = p.zero_point;
+    }
+  }
+}
+
 /// DecodeCodes (scales: null, or one per group of gw codes).
 template <int kBits>
 void decode_codes(const std::uint8_t* row, std::size_t row_bytes, std::size_t c0, std::size_t n, const float* table,
@@ -195,8 +226,9 @@ constexpr int integer_decoding() {
   }
 }
 
-/// Whether Q decodes as MiniFloat::decode(code) * scale (a scaled 4-, 6- or 8-bit minifloat with
-/// subnormals, whose normal exponents are f32's): kernels::dequantize's DecodeMinifloats path.
+/// Whether Q decodes as MiniFloat::decode(code) * scale (a scaled 6- or 8-bit minifloat with
+/// subnormals, whose normal exponents are f32's): kernels::dequantize's DecodeMinifloats path
+/// (4-bit ones take the scaled table).
 template <class F>
 inline constexpr bool is_minifloat = false;
 template <int kE, int kM, Specials kS, bool kSigned, bool kSub, int kBias>
@@ -206,7 +238,7 @@ template <class Q>
 constexpr bool minifloat_decoding() {
   using M = typename Q::mapping;
   return std::same_as<Q, Quantizer<M, typename Q::estimator, typename Q::scale_storage, typename Q::rounding>> &&
-         is_scaled_mapping<M> && is_minifloat<typename Q::format> && (Q::bits == 4 || Q::bits == 6 || Q::bits == 8);
+         is_scaled_mapping<M> && is_minifloat<typename Q::format> && (Q::bits == 6 || Q::bits == 8);
 }
 
 /// Whether Q decodes as value(code) * scale (Scaled, MxScaled) in at most 4 bits: one 16-entry
@@ -224,9 +256,7 @@ bool decode_minifloats(const std::uint8_t* row, std::size_t row_bytes, std::size
                        const float* scales, float* out) {
   using F = typename Q::format;
   constexpr int kSpecials = F::has_inf ? 1 : F::has_nan ? 2 : 0;
-  const auto fn = Q::bits == 8   ? LOWBIT_DISPATCH(DecodeMinifloats8)
-                  : Q::bits == 6 ? LOWBIT_DISPATCH(DecodeMinifloats6)
-                                 : LOWBIT_DISPATCH(DecodeMinifloats4);
+  const auto fn = Q::bits == 8 ? LOWBIT_DISPATCH(DecodeMinifloats8) : LOWBIT_DISPATCH(DecodeMinifloats6);
   return fn(row, row_bytes, n, gw, scales, F::exp_bits, F::man_bits, F::bias, kSpecials, F::is_signed, out);
 }
 
@@ -340,12 +370,7 @@ void dequantize(const PackedMatrix<Q, G, L>& m, MatrixView<float> out) {
     std::vector<std::int32_t> zps(grid.cols);
     bool done = true;
     for (std::size_t r = 0; r < m.rows() && done; ++r) {
-      if (r == 0 || m.group_row(r) != m.group_row(r - 1))
-        for (std::size_t gc = 0; gc < grid.cols; ++gc) {
-          const GroupParams p = m.param_planes().get(m.group_row(r), gc);
-          scales[gc] = p.scale;
-          zps[gc] = p.zero_point;
-        }
+      if (r == 0 || m.group_row(r) != m.group_row(r - 1)) detail::group_row_params(m, m.group_row(r), scales.data(), zps.data());
       float* dst = out.col_stride == 1 ? &out(r, 0) : buf.data();
       if constexpr (kIntegers != 0)
         detail::decode_integers<kBits, (kIntegers > 0)>(m.row_codes(r), m.row_bytes(), m.cols(), grid.shape.cols,
