@@ -162,38 +162,6 @@ void encode_row(const float* x, std::size_t n, std::size_t gw, const float* scal
   }
 }
 
-/// Every value of 8-bit scale storage S, decoded (E8M0 and UE4M3 decode through doubles).
-template <class S>
-const std::array<float, 256>& scale_decode_table() {
-  static const std::array<float, 256> t = [] {
-    std::array<float, 256> v{};
-    for (std::size_t i = 0; i < v.size(); ++i) v[i] = S::decode(static_cast<std::uint8_t>(i));
-    return v;
-  }();
-  return t;
-}
-
-/// The scales and zero points of m's group row gr (grid.cols each), as ParamPlanes::get gives
-/// them; one-level planes with 8-bit scale codes read them from scale_decode_table.
-template <class Q, class G, class L>
-void group_row_params(const PackedMatrix<Q, G, L>& m, std::size_t gr, float* scales, std::int32_t* zps) {
-  const std::size_t cols = m.grid().cols;
-  using S = typename Q::scale_storage;
-  if constexpr (requires { m.param_planes().scales(); } && sizeof(typename S::storage_type) == 1) {
-    const auto& table = scale_decode_table<S>();
-    const auto* codes = m.param_planes().scales().data() + gr * cols;
-    for (std::size_t gc = 0; gc < cols; ++gc) scales[gc] = table[codes[gc]];
-    for (std::size_t gc = 0; gc < cols; ++gc)
-      zps[gc] = Q::has_zero_point ? m.param_planes().zero_points()[gr * cols + gc] : 0;
-  } else {
-    for (std::size_t gc = 0; gc < cols; ++gc) {
-      const GroupParams p = m.param_planes().get(gr, gc);
-      scales[gc] = p.scale;
-      zps[gc] = p.zero_point;
-    }
-  }
-}
-
 /// DecodeCodes (scales: null, or one per group of gw codes).
 template <int kBits>
 void decode_codes(const std::uint8_t* row, std::size_t row_bytes, std::size_t c0, std::size_t n, const float* table,
@@ -234,20 +202,24 @@ inline constexpr bool is_minifloat = false;
 template <int kE, int kM, Specials kS, bool kSigned, bool kSub, int kBias>
 inline constexpr bool is_minifloat<MiniFloat<kE, kM, kS, kSigned, kSub, kBias>> =
     kSub && kBias <= 126 && (1 << kE) - 1 - kBias <= 127;
+/// Whether Q is a plain Quantizer over a Scaled / MxScaled mapping, so decodes as
+/// Format::decode(code) * scale.
+template <class Q>
+constexpr bool decodes_scaled() {
+  using M = typename Q::mapping;
+  return std::same_as<Q, Quantizer<M, typename Q::estimator, typename Q::scale_storage, typename Q::rounding>> &&
+         is_scaled_mapping<M>;
+}
 template <class Q>
 constexpr bool minifloat_decoding() {
-  using M = typename Q::mapping;
-  return std::same_as<Q, Quantizer<M, typename Q::estimator, typename Q::scale_storage, typename Q::rounding>> &&
-         is_scaled_mapping<M> && is_minifloat<typename Q::format> && (Q::bits == 6 || Q::bits == 8);
+  return decodes_scaled<Q>() && is_minifloat<typename Q::format> && (Q::bits == 6 || Q::bits == 8);
 }
 
-/// Whether Q decodes as value(code) * scale (Scaled, MxScaled) in at most 4 bits: one 16-entry
-/// table of the values at scale 1 serves every group (kernels::dequantize's scaled-table path).
+/// Whether Q decodes as value(code) * scale in at most 4 bits: one 16-entry table of the values
+/// at scale 1 serves every group (kernels::dequantize's scaled-table path).
 template <class Q>
 constexpr bool scaled_table_decoding() {
-  using M = typename Q::mapping;
-  return std::same_as<Q, Quantizer<M, typename Q::estimator, typename Q::scale_storage, typename Q::rounding>> &&
-         is_scaled_mapping<M> && Q::bits <= 4;
+  return decodes_scaled<Q>() && Q::bits <= 4;
 }
 
 /// DecodeMinifloats of Q's row; false on HWY_SCALAR.
@@ -360,9 +332,10 @@ void dequantize(const PackedMatrix<Q, G, L>& m, MatrixView<float> out) {
   const GroupGrid& grid = m.grid();
   constexpr int kIntegers = detail::integer_decoding<Q>();
   constexpr bool kScaledTable = detail::scaled_table_decoding<Q>();
-  if constexpr (kScaledTable)
-    for (std::size_t code = 0; code < kCodes; ++code)
-      table[code] = static_cast<float>(Q::mapping::format::decode(static_cast<std::uint8_t>(code)));
+  if constexpr (kScaledTable) {
+    constexpr auto values = Q::mapping::format::decode_table();
+    std::copy(values.begin(), values.end(), table.begin());
+  }
   // integer codes: (code - zero point) * scale; minifloats: their bit fields times the scale;
   // scaled 4-bit values: their table times the scale. All in SIMD with no per-group tables.
   if constexpr (kIntegers != 0 || kScaledTable || detail::minifloat_decoding<Q>()) {
@@ -370,7 +343,12 @@ void dequantize(const PackedMatrix<Q, G, L>& m, MatrixView<float> out) {
     std::vector<std::int32_t> zps(grid.cols);
     bool done = true;
     for (std::size_t r = 0; r < m.rows() && done; ++r) {
-      if (r == 0 || m.group_row(r) != m.group_row(r - 1)) detail::group_row_params(m, m.group_row(r), scales.data(), zps.data());
+      if (r == 0 || m.group_row(r) != m.group_row(r - 1))
+        for (std::size_t gc = 0; gc < grid.cols; ++gc) {
+          const GroupParams p = m.param_planes().get(m.group_row(r), gc);
+          scales[gc] = p.scale;
+          zps[gc] = p.zero_point;
+        }
       float* dst = out.col_stride == 1 ? &out(r, 0) : buf.data();
       if constexpr (kIntegers != 0)
         detail::decode_integers<kBits, (kIntegers > 0)>(m.row_codes(r), m.row_bytes(), m.cols(), grid.shape.cols,

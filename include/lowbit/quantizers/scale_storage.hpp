@@ -42,7 +42,8 @@ struct E8M0Scale {
   static constexpr const char* name = "e8m0";
   static constexpr bool power_of_two = true;
   static storage_type encode(float s) noexcept { return UE8M0::encode(s); }
-  static float decode(storage_type s) noexcept { return UE8M0::decode(s); }
+  static float decode(storage_type s) noexcept { return kValues[s]; }  // a lookup: UE8M0::decode goes through doubles
+  static constexpr auto kValues = UE8M0::decode_table();
 };
 
 /// NVFP4 block scale: unsigned E4M3, round to nearest even, clamped to [2^-9, 448] (the smallest
@@ -53,7 +54,8 @@ struct UE4M3Scale {
   static storage_type encode(float s) noexcept {
     return UE4M3::encode(std::clamp(s, UE4M3::min_value, UE4M3::max_value));
   }
-  static float decode(storage_type s) noexcept { return UE4M3::decode(s); }
+  static float decode(storage_type s) noexcept { return kValues[s]; }  // a lookup: UE4M3::decode goes through doubles
+  static constexpr auto kValues = UE4M3::decode_table();
 };
 
 template <class S>
