@@ -2,6 +2,7 @@
 // supported target.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <random>
@@ -205,7 +206,9 @@ TEST_CASE("kernels: the 32-element blocks' quantize/dequantize are byte-identica
 
 TEST_CASE("kernels: the legacy dots (Q4_0 Q5_0 Q8_0 IQ4_NL MXFP4 x Q8_0, Q4_1 Q5_1 x Q8_1) match the reference",
           "[kernels][gguf]") {
-  for (std::size_t nb : {0u, 1u, 2u, 3u, 5u, 17u, 128u}) {
+  // AVX-512 takes pairs of blocks in chunks of up to 8 pairs while 4 blocks remain: 4, 37 and
+  // 128 end in partial chunks and a tail of 2 or 3 blocks
+  for (std::size_t nb : {0u, 1u, 2u, 3u, 4u, 5u, 17u, 37u, 128u}) {
     for (bool hostile : {false, true}) {
       check_dot<gguf::Q4_0, gguf::Q8_0>(nb, hostile);
       check_dot<gguf::Q5_0, gguf::Q8_0>(nb, hostile);
@@ -264,6 +267,34 @@ TEST_CASE("kernels: BlockMatrix quantize/dequantize through the kernels equal th
     auto bad = m;
     bad(2, 7) = NAN;
     REQUIRE_THROWS_AS(lb::kernels::quantize<gguf::Q8_0>(bad.view()), lb::argument_error);
+  });
+}
+
+TEST_CASE("kernels: outputs of kStreamMinBytes or more (streamed rows) dequantize as the reference, at any alignment",
+          "[kernels][gguf][packed]") {
+  const std::size_t rows = lb::kernels::kStreamMinBytes / sizeof(float) / 4096, cols = 4096;
+  const auto m = lowbit_test::normal_matrix(rows, cols, 8);
+  const auto g = lb::kernels::quantize<gguf::Q8_0>(m.view());
+  const auto p = lb::kernels::quantize<lb::Nf4, lb::Blockwise<64>>(m.view());
+  lowbit_test::Mat want_g(rows, cols), want_p(rows, cols);
+  g.dequantize(want_g.view());
+  lb::ref::dequantize(p, want_p.view());
+  std::vector<float> buf(rows * (cols + 3) + 64);
+  const std::size_t aligned = (64 - reinterpret_cast<std::uintptr_t>(buf.data()) % 64) % 64 / sizeof(float);
+  for_each_target([&] {
+    for (std::size_t offset : {aligned, aligned + 1, aligned + 3}) {  // streamed from the start; after a head
+      float* out = buf.data() + offset;
+      const auto view = lb::make_view(out, rows, cols);
+      lb::kernels::dequantize(g, view);
+      REQUIRE(std::memcmp(out, want_g.v.data(), rows * cols * sizeof(float)) == 0);
+      lb::kernels::dequantize(p, view);
+      REQUIRE(std::memcmp(out, want_p.v.data(), rows * cols * sizeof(float)) == 0);
+    }
+    // a row stride that puts consecutive rows at different alignments
+    const auto strided = lb::make_view(buf.data() + aligned, rows, cols, lb::Order::kRowMajor, cols + 3);
+    lb::kernels::dequantize(p, strided);
+    for (std::size_t r = 0; r < rows; ++r)
+      REQUIRE(std::memcmp(&strided(r, 0), &want_p.v[r * cols], cols * sizeof(float)) == 0);
   });
 }
 

@@ -6,6 +6,7 @@
 #include "lowbit/kernels/gguf_k_search-inl.h"
 #include "lowbit/kernels/gemm_i8-inl.h"
 #include "lowbit/kernels/scan-inl.h"
+#include "lowbit/kernels/stream-inl.h"
 #include "lowbit/kernels/output_stage-inl.h"
 #include "lowbit/kernels/gemm_panels-inl.h"
 #include "lowbit/kernels/gemm_b1-inl.h"

@@ -75,6 +75,16 @@ LOWBIT_VNNI_ATTR HWY_INLINE hn::Vec<D32> DotBytes(D32 d32, hn::Vec<D32> acc, hn:
 #endif
 }
 
+#if HWY_TARGET == HWY_AVX3_DL
+/// out[i] = v[idx[i] & 63] across a whole 512-bit vector (vpermb, AVX512-VBMI; Highway 1.0.3
+/// has no 8-bit TableLookupLanes).
+template <class V>
+HWY_INLINE V PermuteBytes64(V v, V idx) {
+  v.raw = _mm512_permutexvar_epi8(idx.raw, v.raw);
+  return v;
+}
+#endif
+
 /// r[i] = sat16(a[2i]*b[2i] + a[2i+1]*b[2i+1]) with a unsigned and b signed bytes (vpmaddubsw).
 template <class D16>
 HWY_INLINE hn::Vec<D16> MulPairs(D16 d16, hn::Vec<hn::Repartition<uint8_t, D16>> a,

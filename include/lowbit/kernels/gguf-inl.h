@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstddef>
 #include <cstring>
 
 #include "hwy/highway.h"
@@ -514,11 +515,83 @@ HWY_INLINE hn::Vec<DU8> LookupNibbles(DU8 du8, const uint8_t* HWY_RESTRICT table
   return hn::TableLookupBytes(hn::LoadDup128(du8, table), nibbles);
 }
 
-/// The shared loop of the legacy dots: per block, the int32 lane sums of `codes(du8, x, k)`
-/// (the codes plus kBias, as u8) times y's bytes, minus kBias times y's bytes, scaled by
-/// scale(x) * dy; plus m * s for the affine blocks (Q4_1/Q5_1 with Q8_1).
-template <uint8_t kBias, class X, class Y, class Codes>
-LOWBIT_VNNI_ATTR HWY_INLINE float DotLegacy(const X* HWY_RESTRICT x, const Y* HWY_RESTRICT y, size_t nb, Codes codes) {
+#if HWY_TARGET <= HWY_AVX3
+/// The codes of blocks x[0] and x[1] of split-half nibbles as 64 bytes, x[0]'s 32 first. Reads
+/// 64 bytes from x[0].qs, so x[0..3] must exist.
+template <class DU8, class X>
+HWY_INLINE hn::Vec<DU8> PairNibbles(DU8 du8, const X* HWY_RESTRICT x) {
+#if HWY_TARGET == HWY_AVX3_DL
+  static_assert(offsetof(X, qs) + 64 <= 4 * sizeof(X));
+  // one vpermb puts each block's 16 bytes twice; the second copy is shifted down a nibble
+  static constexpr auto kIdx = [] {
+    std::array<uint8_t, 64> t{};
+    for (size_t i = 0; i < 64; ++i) t[i] = static_cast<uint8_t>(i / 32 * sizeof(X) + i % 16);
+    return t;
+  }();
+  static constexpr auto kShift = [] {
+    std::array<uint16_t, 32> t{};
+    for (size_t i = 0; i < 32; ++i) t[i] = i / 8 % 2 * 4;
+    return t;
+  }();
+  const hn::Repartition<uint16_t, DU8> du16;
+  const auto bytes = PermuteBytes64(hn::LoadU(du8, x[0].qs), hn::LoadU(du8, kIdx.data()));
+  const auto shifted = hn::BitCast(du8, hn::Shr(hn::BitCast(du16, bytes), hn::LoadU(du16, kShift.data())));
+  return hn::And(shifted, hn::Set(du8, 0xF));
+#else
+  const hn::Half<DU8> dh;
+  return hn::Combine(du8, Nibbles(dh, x[1].qs, 0), Nibbles(dh, x[0].qs, 0));
+#endif
+}
+
+/// The scale fields of up to 16 blocks, copied by scalar moves (the load ports are idle) to be
+/// converted 16 at once: per-block conversions and broadcasts were most of the dot's vector work,
+/// and gathers are slow on Intel cores with the GDS mitigation. Filled a chunk ahead of its use,
+/// so that the vector load finds the narrow stores committed (no store-forwarding stall).
+template <class X>
+struct BlockScaleFields {
+  uint16_t dx[16], dy[16], m[16], s[16];
+  float fx[16];  // MXFP4's E8M0 scales, decoded
+
+  template <class Y>
+  HWY_INLINE void fill(const X* HWY_RESTRICT x, const Y* HWY_RESTRICT y, size_t n) {
+    for (size_t i = 0; i < 16; ++i) {  // lanes beyond n: scale 0, m * s 0
+      const bool in = i < n;
+      dy[i] = in ? y[i].d : 0;
+      if constexpr (requires { x->e; }) fx[i] = in ? LegacyScale(x[i]) : 0.0f;
+      else dx[i] = in ? x[i].d : 0;
+      if constexpr (requires { x->m; }) m[i] = in ? x[i].m : 0, s[i] = in ? y[i].s : 0;
+    }
+  }
+
+  /// Lane i: scale(x[i]) * dy[i]; the affine blocks (Q4_1/Q5_1 with Q8_1) add m * s to `mins`.
+  template <class DF>
+  HWY_INLINE hn::Vec<DF> products(DF df, hn::Vec<DF>& mins) const {
+    const hn::Rebind<hwy::float16_t, DF> dh;
+    const auto f16 = [&](const uint16_t* bits) {
+      return hn::PromoteTo(df, hn::LoadU(dh, reinterpret_cast<const hwy::float16_t*>(bits)));
+    };
+    if constexpr (requires(X b) { b.m; }) mins = hn::MulAdd(f16(m), f16(s), mins);
+    if constexpr (requires(X b) { b.e; }) return hn::Mul(hn::LoadU(df, fx), f16(dy));
+    else return hn::Mul(f16(dx), f16(dy));
+  }
+};
+
+/// Lanes 0..7: 2p, lanes 8..15: 2p + 1 (block pair p's scales out of BlockScales' 16).
+inline constexpr auto kPairScaleLanes = [] {
+  std::array<int32_t, 8 * 16> t{};
+  for (size_t i = 0; i < t.size(); ++i) t[i] = static_cast<int32_t>(i / 16 * 2 + i % 16 / 8);
+  return t;
+}();
+#endif
+
+/// The shared loop of the legacy dots: per block, the int32 lane sums of the codes (plus kBias,
+/// as u8) times y's bytes, minus kBias times y's bytes, scaled by scale(x) * dy; plus m * s for
+/// the affine blocks (Q4_1/Q5_1 with Q8_1). `codes(du8, x, k)`: bytes [k * N, k * N + N) of one
+/// block's codes; `pair_codes(du8, x)`: the 64 codes of blocks x[0] and x[1] (AVX-512 only; it
+/// may read up to x[3]).
+template <uint8_t kBias, class X, class Y, class Codes, class PairCodes>
+LOWBIT_VNNI_ATTR HWY_INLINE float DotLegacy(const X* HWY_RESTRICT x, const Y* HWY_RESTRICT y, size_t nb, Codes codes,
+                                            [[maybe_unused]] PairCodes pair_codes) {
   const hn::CappedTag<int32_t, 8> d32;
   const hn::Rebind<float, decltype(d32)> df;
   const hn::Repartition<uint8_t, decltype(d32)> du8;
@@ -532,30 +605,34 @@ LOWBIT_VNNI_ATTR HWY_INLINE float DotLegacy(const X* HWY_RESTRICT x, const Y* HW
     else return hn::Sub(acc, DotBytes(d, hn::Zero(d), hn::Set(hn::Repartition<uint8_t, decltype(d)>(), kBias), yq));
   };
   auto acc0 = hn::Zero(df), acc1 = hn::Zero(df);
-  float mins = 0.0f;  // the affine blocks' m * s, in block order
+  float mins = 0.0f;  // the affine blocks' m * s
   size_t b = 0;
 #if HWY_TARGET <= HWY_AVX3
-  {  // two blocks per 512-bit vector: lanes 0..7 block b, 8..15 block b + 1
+  {  // two blocks per 512-bit vector (lanes 0..7 block b, 8..15 block b + 1) and the scales of
+     // 16 blocks at a time; pairs run while b + 4 <= nb (pair_codes' reads)
     const hn::Twice<decltype(d32)> dw32;
     const hn::Rebind<float, decltype(dw32)> dwf;
     const hn::Repartition<uint8_t, decltype(dw32)> dwu8;
     const hn::Repartition<int8_t, decltype(dw32)> dw8;
-    auto wacc0 = hn::Zero(dwf), wacc1 = hn::Zero(dwf);
-    for (; b + 4 <= nb; b += 4) {
-      for (size_t p = 0; p < 4; p += 2) {
-        const auto yq = hn::Combine(dw8, hn::LoadU(d8, y[b + p + 1].qs), hn::LoadU(d8, y[b + p].qs));
-        const auto q = hn::Combine(dwu8, codes(du8, x[b + p + 1], 0), codes(du8, x[b + p], 0));
-        const auto sum = dot(dw32, hn::Zero(dw32), q, yq);
-        const auto scale = hn::Combine(dwf, hn::Set(df, LegacyScale(x[b + p + 1]) * F16ToF32(y[b + p + 1].d)),
-                                       hn::Set(df, LegacyScale(x[b + p]) * F16ToF32(y[b + p].d)));
-        if (p == 0) wacc0 = hn::MulAdd(hn::ConvertTo(dwf, sum), scale, wacc0);
-        else wacc1 = hn::MulAdd(hn::ConvertTo(dwf, sum), scale, wacc1);
+    auto wacc = hn::Zero(dwf), wmins = hn::Zero(dwf);
+    const auto pairs_from = [nb](size_t at) { return nb - at >= 4 ? std::min<size_t>(8, (nb - at - 2) / 2) : 0; };
+    BlockScaleFields<X> fields[2];
+    size_t pairs = pairs_from(b);
+    if (pairs) fields[0].fill(x, y, 2 * pairs);
+    for (size_t c = 0; pairs; ++c) {
+      const auto scales = fields[c % 2].products(dwf, wmins);
+      const size_t next = pairs_from(b + 2 * pairs);
+      if (next) fields[(c + 1) % 2].fill(x + b + 2 * pairs, y + b + 2 * pairs, 2 * next);
+      for (size_t p = 0; p < pairs; ++p, b += 2) {
+        const auto yq = hn::Combine(dw8, hn::LoadU(d8, y[b + 1].qs), hn::LoadU(d8, y[b].qs));
+        const auto sum = dot(dw32, hn::Zero(dw32), pair_codes(dwu8, x + b), yq);
+        const auto scale = hn::TableLookupLanes(scales, hn::SetTableIndices(dwf, kPairScaleLanes.data() + 16 * p));
+        wacc = hn::MulAdd(hn::ConvertTo(dwf, sum), scale, wacc);
       }
-      if constexpr (kAffine)
-        for (size_t p = 0; p < 4; ++p) mins += F16ToF32(x[b + p].m) * F16ToF32(y[b + p].s);
+      pairs = next;
     }
-    const auto w = hn::Add(wacc0, wacc1);
-    acc0 = hn::Add(hn::LowerHalf(df, w), hn::UpperHalf(df, w));
+    acc0 = hn::Add(hn::LowerHalf(df, wacc), hn::UpperHalf(df, wacc));
+    if constexpr (kAffine) mins = hn::GetLane(hn::SumOfLanes(dwf, wmins));
   }
 #endif
   for (; b < nb; ++b) {
@@ -593,22 +670,31 @@ LOWBIT_VNNI_ATTR inline float DotLegacyBlocks(const X* HWY_RESTRICT x, const typ
   return gguf::vec_dot(x, y, nb);
 #else
   using gguf::Q4_0, gguf::Q4_1, gguf::Q5_0, gguf::Q5_1, gguf::Q8_0, gguf::IQ4_NL, gguf::MXFP4;
+  // two blocks' codes from one block's (PairNibbles where the codes are plain nibbles)
+  [[maybe_unused]] const auto two = [](auto codes) {
+    return [codes](auto du8, const X* xb) {
+      const hn::Half<decltype(du8)> dh;
+      return hn::Combine(du8, codes(dh, xb[1], 0), codes(dh, xb[0], 0));
+    };
+  };
   if constexpr (std::is_same_v<X, Q8_0>) {  // x + 128 as unsigned bytes (a sign-bit flip)
-    return DotLegacy<128>(x, y, nb, [](auto du8, const X& xb, size_t k) {
+    const auto codes = [](auto du8, const X& xb, size_t k) {
       return hn::Xor(hn::LoadU(du8, reinterpret_cast<const uint8_t*>(xb.qs) + k * hn::MaxLanes(du8)), hn::Set(du8, 0x80));
-    });
+    };
+    return DotLegacy<128>(x, y, nb, codes, two(codes));
   } else if constexpr (std::is_same_v<X, Q4_0> || std::is_same_v<X, Q4_1>) {
     return DotLegacy<std::is_same_v<X, Q4_0> ? 8 : 0>(
-        x, y, nb, [](auto du8, const X& xb, size_t k) { return Nibbles(du8, xb.qs, k); });
+        x, y, nb, [](auto du8, const X& xb, size_t k) { return Nibbles(du8, xb.qs, k); },
+        [](auto du8, const X* xb) { return PairNibbles(du8, xb); });
   } else if constexpr (std::is_same_v<X, Q5_0> || std::is_same_v<X, Q5_1>) {
-    return DotLegacy<std::is_same_v<X, Q5_0> ? 16 : 0>(x, y, nb, [](auto du8, const X& xb, size_t k) {
-      return hn::Or(Nibbles(du8, xb.qs, k), HighBits(du8, xb.qh, k));
-    });
+    const auto codes = [](auto du8, const X& xb, size_t k) { return hn::Or(Nibbles(du8, xb.qs, k), HighBits(du8, xb.qh, k)); };
+    return DotLegacy<std::is_same_v<X, Q5_0> ? 16 : 0>(x, y, nb, codes, two(codes));
   } else {
     static_assert(std::is_same_v<X, IQ4_NL> || std::is_same_v<X, MXFP4>);
-    return DotLegacy<128>(x, y, nb, [](auto du8, const X& xb, size_t k) {
-      return LookupNibbles(du8, kBiasedValues<X>.data(), Nibbles(du8, xb.qs, k));
-    });
+    return DotLegacy<128>(
+        x, y, nb,
+        [](auto du8, const X& xb, size_t k) { return LookupNibbles(du8, kBiasedValues<X>.data(), Nibbles(du8, xb.qs, k)); },
+        [](auto du8, const X* xb) { return LookupNibbles(du8, kBiasedValues<X>.data(), PairNibbles(du8, xb)); });
   }
 #endif
 }

@@ -15,6 +15,7 @@
 
 #include "lowbit/kernels/dispatch.hpp"
 #include "lowbit/kernels/scan.hpp"
+#include "lowbit/kernels/stream.hpp"
 #include "lowbit/schemes/gguf.hpp"
 
 LOWBIT_BEGIN_NAMESPACE
@@ -155,12 +156,10 @@ template <BlockCodec Block>
 void dequantize(const BlockMatrix<Block>& m, MatrixView<float> out) {
   LOWBIT_CHECK(out.rows == m.rows() && out.cols == m.cols(), "out: expected a ", m.rows(), " x ", m.cols(),
                " matrix, got ", out.rows, " x ", out.cols);
-  std::vector<float> buf(out.col_stride == 1 ? 0 : m.cols());
-  for (std::size_t r = 0; r < m.rows(); ++r) {
-    float* dst = out.col_stride == 1 ? &out(r, 0) : buf.data();
-    if (m.cols() != 0) dequantize_row(m.row(r).data(), dst, m.blocks_per_row());
-    if (out.col_stride != 1)
-      for (std::size_t c = 0; c < m.cols(); ++c) out(r, c) = buf[c];
+  RowSink sink(out);
+  for (std::size_t r = 0; r < m.rows() && m.cols() != 0; ++r) {
+    dequantize_row(m.row(r).data(), sink.row(r), m.blocks_per_row());
+    sink.done(r);
   }
 }
 

@@ -23,6 +23,7 @@
 #include "lowbit/kernels/dispatch.hpp"
 #include "lowbit/kernels/fit_rule.hpp"
 #include "lowbit/kernels/scan.hpp"
+#include "lowbit/kernels/stream.hpp"
 #include "lowbit/reference/quantize.hpp"
 #include "lowbit/tensor/packed_matrix.hpp"
 
@@ -328,7 +329,7 @@ void dequantize(const PackedMatrix<Q, G, L>& m, MatrixView<float> out) {
   constexpr int kBits = PackedMatrix<Q, G, L>::kBits;
   constexpr std::size_t kCodes = std::size_t{1} << kBits;
   alignas(64) std::array<float, std::max<std::size_t>(kCodes, 16)> table{};  // Lookup16 reads 16 entries
-  std::vector<float> buf(out.col_stride == 1 ? 0 : m.cols());
+  RowSink sink(out);
   const GroupGrid& grid = m.grid();
   constexpr int kIntegers = detail::integer_decoding<Q>();
   constexpr bool kScaledTable = detail::scaled_table_decoding<Q>();
@@ -349,7 +350,7 @@ void dequantize(const PackedMatrix<Q, G, L>& m, MatrixView<float> out) {
           scales[gc] = p.scale;
           zps[gc] = p.zero_point;
         }
-      float* dst = out.col_stride == 1 ? &out(r, 0) : buf.data();
+      float* dst = sink.row(r);
       if constexpr (kIntegers != 0)
         detail::decode_integers<kBits, (kIntegers > 0)>(m.row_codes(r), m.row_bytes(), m.cols(), grid.shape.cols,
                                                         scales.data(), zps.data(), dst);
@@ -358,13 +359,12 @@ void dequantize(const PackedMatrix<Q, G, L>& m, MatrixView<float> out) {
                                     scales.data(), dst);
       else
         done = detail::decode_minifloats<Q>(m.row_codes(r), m.row_bytes(), m.cols(), grid.shape.cols, scales.data(), dst);
-      if (out.col_stride != 1 && done)
-        for (std::size_t c = 0; c < m.cols(); ++c) out(r, c) = buf[c];
+      if (done) sink.done(r);
     }
     if (done) return;  // else (HWY_SCALAR): the tables below
   }
   for (std::size_t r = 0; r < m.rows(); ++r) {
-    float* dst = out.col_stride == 1 ? &out(r, 0) : buf.data();
+    float* dst = sink.row(r);
     for (std::size_t gc = 0; gc < grid.cols; ++gc) {
       const GroupParams p = m.param_planes().get(m.group_row(r), gc);
       const GroupBounds b = group_bounds(grid, m.group_row(r), gc, m.rows(), m.cols());
@@ -376,8 +376,7 @@ void dequantize(const PackedMatrix<Q, G, L>& m, MatrixView<float> out) {
       for (std::size_t code = 0; code < kCodes; ++code) table[code] = Q::decode(static_cast<std::uint8_t>(code), p);
       detail::decode_codes<kBits>(m.row_codes(r), m.row_bytes(), b.c0, n, table.data(), n, nullptr, dst + b.c0);
     }
-    if (out.col_stride != 1)
-      for (std::size_t c = 0; c < m.cols(); ++c) out(r, c) = buf[c];
+    sink.done(r);
   }
 }
 
