@@ -178,10 +178,12 @@ HWY_INLINE void TileF32(const float* HWY_RESTRICT x, size_t ldx, size_t kb, cons
   LoadTile(df, acc, c, ldc, ncols, accumulate);
   for (size_t t = 0; t < kb; ++t) {
     hn::Vec<decltype(df)> w[NV];
+#pragma GCC unroll 4  // fully, at -O2 too: constant indices keep the tile in registers
     for (size_t v = 0; v < NV; ++v) w[v] = hn::Load(df, panel + t * kernels::detail::kPanelCols + col + v * L);
 #pragma GCC unroll 8
     for (size_t i = 0; i < MR; ++i) {
       const auto xi = hn::Set(df, x[i * ldx + t]);
+#pragma GCC unroll 4
       for (size_t v = 0; v < NV; ++v) acc[i][v] = hn::MulAdd(xi, w[v], acc[i][v]);
     }
   }

@@ -82,6 +82,11 @@ struct Q8Blocks {
   std::size_t lds;      ///< blocks per row
   const float* sum_lo;  ///< the sums of each block's first 16 codes (for 16-deep weight groups)
 
+  /// The same activations from row i on.
+  Q8Blocks from_row(std::size_t i) const noexcept {
+    return {q + i * ldq, ldq, d + i * lds, sum + i * lds, lds, sum_lo != nullptr ? sum_lo + i * lds : nullptr};
+  }
+
   /// The code sum of half h of block b of row i (the whole block when halves == 1).
   float half_sum(std::size_t i, std::size_t b, std::size_t halves, std::size_t h) const noexcept {
     const float all = sum[i * lds + b];
