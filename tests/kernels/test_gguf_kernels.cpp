@@ -40,7 +40,7 @@ std::vector<float> tricky_row(std::size_t nb, std::uint32_t seed, std::size_t pe
         for (int j = 0; j < 32; ++j) xb[j] = j < 16 ? 3.0f : j % 2 == 0 ? -0.0f : 0.0f;
         break;
       case 6: for (int j = 0; j < 32; ++j) xb[j] *= 1e4f; break;
-      case 7: xb[5] = 7.0f, xb[9] = -7.0f; break;  // two extremes of equal magnitude: the first wins
+      case 7: xb[5] = b % 2 ? -7.0f : 7.0f, xb[9] = -xb[5]; break;  // extremes of equal magnitude: the first wins
       case 8: for (int j = 0; j < 32; ++j) xb[j] = j == 0 ? 127.0f : (j - 16) + 0.5f;  // Q8_0 ties (d = 1)
         xb[1] = 0.49999997f, xb[2] = -0.49999997f;  // where v + 0.5 rounds up
         break;

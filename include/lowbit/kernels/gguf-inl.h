@@ -45,6 +45,13 @@ HWY_INLINE hn::Vec<hn::RebindToSigned<DF>> RoundHalfAwayToInt(DF df, hn::Vec<DF>
   return hn::IfThenZeroElse(edge, TruncateInRange(di, sum));
 }
 
+/// acc | (x * 0): NaN bits once any x was Inf or NaN (x * 0 of a finite x is a signed zero).
+/// The loop-carried step is a 1-cycle OR, not a 4-cycle FMA.
+template <class DF>
+HWY_INLINE hn::Vec<DF> WithNonFinite(DF df, hn::Vec<DF> acc, hn::Vec<DF> x) {
+  return hn::Or(acc, hn::Mul(x, hn::Zero(df)));
+}
+
 template <class DF>
 HWY_INLINE float MaxAbs32(DF df, const float* HWY_RESTRICT x) {
   auto m = hn::Zero(df);
@@ -54,23 +61,28 @@ HWY_INLINE float MaxAbs32(DF df, const float* HWY_RESTRICT x) {
 #endif
 
 #if HWY_TARGET <= HWY_AVX3
-/// max |x| of 16 blocks of 32 at once, lane k for block k: a transpose-reduce (4 shuffle
-/// rounds) instead of 16 horizontal reductions.
-HWY_INLINE __m512 MaxAbs32x16(const float* HWY_RESTRICT x) {
+/// op-reduction of pre(x) over each of 16 blocks of 32 floats at once, lane k for block k: a
+/// transpose-reduce (4 shuffle rounds) instead of 16 horizontal reductions.
+template <class Pre, class Op>
+HWY_INLINE __m512 Reduce32x16(const float* HWY_RESTRICT x, Pre pre, Op op) {
   __m512 m[16];
   for (int k = 0; k < 16; ++k) {  // the rounds below leave input k in lane 4 * (k % 4) + k / 4
     const float* xb = x + 32 * (4 * (k % 4) + k / 4);
-    m[k] = _mm512_max_ps(_mm512_abs_ps(_mm512_loadu_ps(xb)), _mm512_abs_ps(_mm512_loadu_ps(xb + 16)));
+    m[k] = op(pre(_mm512_loadu_ps(xb)), pre(_mm512_loadu_ps(xb + 16)));
   }
   for (int i = 0; i < 8; ++i)  // 256-bit halves
-    m[i] = _mm512_max_ps(_mm512_shuffle_f32x4(m[2 * i], m[2 * i + 1], 0x44), _mm512_shuffle_f32x4(m[2 * i], m[2 * i + 1], 0xEE));
+    m[i] = op(_mm512_shuffle_f32x4(m[2 * i], m[2 * i + 1], 0x44), _mm512_shuffle_f32x4(m[2 * i], m[2 * i + 1], 0xEE));
   for (int i = 0; i < 4; ++i)  // 128-bit quarters
-    m[i] = _mm512_max_ps(_mm512_shuffle_f32x4(m[2 * i], m[2 * i + 1], 0x88), _mm512_shuffle_f32x4(m[2 * i], m[2 * i + 1], 0xDD));
+    m[i] = op(_mm512_shuffle_f32x4(m[2 * i], m[2 * i + 1], 0x88), _mm512_shuffle_f32x4(m[2 * i], m[2 * i + 1], 0xDD));
   for (int i = 0; i < 2; ++i) {  // 64-bit pairs
     const __m512d a = _mm512_castps_pd(m[2 * i]), b = _mm512_castps_pd(m[2 * i + 1]);
-    m[i] = _mm512_max_ps(_mm512_castpd_ps(_mm512_unpacklo_pd(a, b)), _mm512_castpd_ps(_mm512_unpackhi_pd(a, b)));
+    m[i] = op(_mm512_castpd_ps(_mm512_unpacklo_pd(a, b)), _mm512_castpd_ps(_mm512_unpackhi_pd(a, b)));
   }
-  return _mm512_max_ps(_mm512_shuffle_ps(m[0], m[1], 0x88), _mm512_shuffle_ps(m[0], m[1], 0xDD));
+  return op(_mm512_shuffle_ps(m[0], m[1], 0x88), _mm512_shuffle_ps(m[0], m[1], 0xDD));
+}
+
+HWY_INLINE __m512 MaxAbs32x16(const float* HWY_RESTRICT x) {
+  return Reduce32x16(x, [](__m512 v) { return _mm512_abs_ps(v); }, [](__m512 a, __m512 b) { return _mm512_max_ps(a, b); });
 }
 #endif
 
@@ -144,7 +156,7 @@ HWY_INLINE void QuantizeNibbles(DF df, const float* HWY_RESTRICT xb, float sub, 
   const auto vsub = hn::Set(df, sub), vid = hn::Set(df, id), vadd = hn::Set(df, add);
   PackCodes<kBits>(df, [&](size_t j) {
     const auto xv = hn::LoadU(df, xb + j);
-    nonfinite = hn::MulAdd(xv, hn::Zero(df), nonfinite);
+    nonfinite = WithNonFinite(df, nonfinite, xv);
     const auto v = hn::Add(NoContract(hn::Mul(hn::Sub(xv, vsub), vid)), vadd);  // x - 0 is x, signs included
     return hn::Min(TruncateInRange(di, v), hn::Set(di, (1 << kBits) - 1));
   }, qs, qh);
@@ -203,14 +215,14 @@ inline bool QuantizeQ8(const float* HWY_RESTRICT x, Block* HWY_RESTRICT out, siz
   const hn::RebindToSigned<decltype(df)> di;
   const hn::Rebind<int8_t, decltype(di)> d8;
   constexpr bool kSum = requires { out->s; };
-  auto nonfinite = hn::Zero(df);  // v * 0 summed: NaN once any v is Inf or NaN
+  auto nonfinite = hn::Zero(df);  // WithNonFinite of every v: NaN bits once any v is Inf or NaN
   bool ok = true;
   const auto codes = [&](const float* HWY_RESTRICT xb, float d, float id, Block& o) {
     const auto vid = hn::Set(df, id);
     auto sum = hn::Zero(di);
     for (size_t j = 0; j < gguf::kQK; j += hn::Lanes(df)) {
       const auto v = hn::LoadU(df, xb + j);
-      nonfinite = hn::MulAdd(v, hn::Zero(df), nonfinite);
+      nonfinite = WithNonFinite(df, nonfinite, v);
       const auto q = RoundHalfAwayToInt(df, hn::Mul(v, vid));
       // the stored codes (saturated like them): a NaN's INT32_MIN would overflow the sum
       if constexpr (kSum) sum = hn::Add(sum, hn::Max(hn::Min(q, hn::Set(di, 127)), hn::Set(di, -128)));
@@ -296,7 +308,12 @@ inline bool QuantizeSymmetric(const float* HWY_RESTRICT x, Block* HWY_RESTRICT o
   constexpr float kOffset = 1 << (kBits - 1);
   auto nonfinite = hn::Zero(df);  // as in QuantizeQ8
   bool ok = true;
-  for (size_t b = 0; b < nb; ++b) {
+  uint8_t* qh = nullptr;
+  const auto codes = [&](size_t b, float id) {
+    if constexpr (kBits == 5) qh = out[b].qh;
+    QuantizeNibbles<kBits>(df, x + b * gguf::kQK, 0.0f, id, kOffset + 0.5f, out[b].qs, qh, nonfinite);  // in [0.5, 2^kBits + 0.5]
+  };
+  const auto one = [&](size_t b) {
     const float* xb = x + b * gguf::kQK;
     float amax, max;
     const bool found = SignedAbsMax<gguf::kQK>(df, xb, amax, max);
@@ -305,14 +322,48 @@ inline bool QuantizeSymmetric(const float* HWY_RESTRICT x, Block* HWY_RESTRICT o
     if (!found || !std::isfinite(id)) {  // subnormal-sized (or NaN): the reference, scalar
       Block::quantize(xb, out[b]);
       ok = false;
-      continue;
+      return;
     }
     out[b].d = F32ToF16(d);
     ok &= F16Finite(out[b].d);
-    uint8_t* qh = nullptr;
-    if constexpr (kBits == 5) qh = out[b].qh;
-    QuantizeNibbles<kBits>(df, xb, 0.0f, id, kOffset + 0.5f, out[b].qs, qh, nonfinite);  // in [0.5, 2^kBits + 0.5]
+    codes(b, id);
+  };
+  size_t b = 0;
+#if HWY_TARGET <= HWY_AVX3
+  // 16 blocks at a time: the signed absmax from each block's max and min (transpose-reduced), d,
+  // 1/d and the f16 conversion in one vector. A block holding both +amax and -amax (the first of
+  // them wins), or with a non-finite 1/d, takes the one-block path.
+  for (; b + 16 <= nb; b += 16) {
+    const float* xb = x + b * gguf::kQK;
+    for (size_t i = 0; i < 16 * gguf::kQK; i += 16) __builtin_prefetch(xb + 2 * 16 * gguf::kQK + i);  // as in QuantizeQ8
+    const auto same = [](__m512 v) { return v; };
+    hn::Vec<decltype(df)> hi, lo;
+    hi.raw = Reduce32x16(xb, same, [](__m512 p, __m512 q) { return _mm512_max_ps(p, q); });
+    lo.raw = Reduce32x16(xb, same, [](__m512 p, __m512 q) { return _mm512_min_ps(p, q); });
+    const auto neg_lo = hn::Neg(lo), amax = hn::Max(hi, neg_lo), zero = hn::Zero(df);
+    const auto max = hn::IfThenZeroElse(hn::Eq(amax, zero), hn::IfThenElse(hn::Lt(hi, neg_lo), lo, hi));
+    const auto d = hn::Div(max, hn::Set(df, -kOffset));
+    const auto id = hn::IfThenElseZero(hn::Ne(d, zero), hn::Div(hn::Set(df, 1.0f), d));
+    const auto special = hn::Or(hn::And(hn::Eq(hi, neg_lo), hn::Gt(amax, zero)), hn::Not(hn::IsFinite(id)));
+    uint8_t bits[8] = {};
+    hn::StoreMaskBits(df, special, bits);
+    const uint32_t slow = bits[0] | uint32_t{bits[1]} << 8;
+    alignas(64) float ids[16];
+    alignas(32) uint16_t d16[16];
+    hn::Store(id, df, ids);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(d16), _mm512_cvtps_ph(d.raw, _MM_FROUND_TO_NEAREST_INT));
+    for (size_t k = 0; k < 16; ++k) {
+      if (slow >> k & 1) {
+        one(b + k);
+        continue;
+      }
+      out[b + k].d = d16[k];
+      ok &= F16Finite(d16[k]);
+      codes(b + k, ids[k]);
+    }
   }
+#endif
+  for (; b < nb; ++b) one(b);
   return ok && hn::AllTrue(df, hn::IsFinite(nonfinite));
 #endif
 }
