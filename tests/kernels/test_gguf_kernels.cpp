@@ -493,6 +493,7 @@ TEST_CASE("kernels: PackedMatrix dequantize (integer arithmetic, or a table per 
   using F16Int4 = lb::IntSym<4, lb::MinMax, lb::F16Scale>;
   for (std::size_t cols : {32u, 100u, 300u, 1000u}) {
     check_packed<F16Int4, lb::Blockwise<32>>(3, cols);
+    check_packed<lb::IntAffine<4, lb::MinMax, lb::F16Scale>, lb::Blockwise<128>>(3, cols);  // f16 scales, zero points
     check_packed<lb::Nf4, lb::Blockwise<64>>(3, cols);
     check_packed<lb::Fp4E2M1, lb::Blockwise<32>>(2, cols);
     check_packed<lb::Int3Sym, lb::Blockwise<32>>(2, cols);          // 3-bit codes straddle bytes

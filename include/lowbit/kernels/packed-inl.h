@@ -163,6 +163,23 @@ bool DecodeMinifloats(const uint8_t* HWY_RESTRICT row, size_t row_bytes, size_t 
 #endif
 }
 
+/// out[i] = f16 bits in[i] as f32, exactly (vcvtph2ps where the target has F16C): a group row's
+/// F16Scale scales in one pass, where the portable per-group decode cost as much as the codes.
+inline void DecodeF16(const uint16_t* HWY_RESTRICT in, float* HWY_RESTRICT out, size_t n) {
+  size_t i = 0;
+#if HWY_TARGET <= HWY_AVX2
+  const hn::ScalableTag<float> df;
+  const hn::Rebind<hwy::float16_t, decltype(df)> dh;
+  for (; i + hn::Lanes(df) <= n; i += hn::Lanes(df))
+    hn::StoreU(hn::PromoteTo(df, hn::LoadU(dh, reinterpret_cast<const hwy::float16_t*>(in) + i)), df, out + i);
+#endif
+#if HWY_TARGET == HWY_SCALAR
+  for (; i < n; ++i) out[i] = f16_bits_to_f32(in[i]);
+#else
+  for (; i < n; ++i) out[i] = F16ToF32(in[i]);
+#endif
+}
+
 #define LOWBIT_DECODE_CODES(B)                                                                          \
   inline void DecodeCodes##B(const uint8_t* row, size_t row_bytes, size_t c0, size_t n, const float* table, \
                              size_t gw, const float* scales, float* out) {                              \

@@ -51,6 +51,7 @@ LOWBIT_EXPORT_DECODE_INTEGERS(8);
 #undef LOWBIT_EXPORT_DECODE_INTEGERS
 LOWBIT_EXPORT(DecodeMinifloats6);
 LOWBIT_EXPORT(DecodeMinifloats8);
+LOWBIT_EXPORT(DecodeF16);
 
 LOWBIT_EXPORT(MinMaxGroups);
 LOWBIT_EXPORT(FitScales);
@@ -342,14 +343,24 @@ void dequantize(const PackedMatrix<Q, G, L>& m, MatrixView<float> out) {
   if constexpr (kIntegers != 0 || kScaledTable || detail::minifloat_decoding<Q>()) {
     std::vector<float> scales(grid.cols);
     std::vector<std::int32_t> zps(grid.cols);
+    constexpr bool kF16Rows =
+        std::same_as<typename Q::scale_storage, F16Scale> && requires { m.param_planes().scales(); };
     bool done = true;
     for (std::size_t r = 0; r < m.rows() && done; ++r) {
-      if (r == 0 || m.group_row(r) != m.group_row(r - 1))
-        for (std::size_t gc = 0; gc < grid.cols; ++gc) {
-          const GroupParams p = m.param_planes().get(m.group_row(r), gc);
-          scales[gc] = p.scale;
-          zps[gc] = p.zero_point;
+      if (r == 0 || m.group_row(r) != m.group_row(r - 1)) {
+        const std::size_t gr = m.group_row(r);
+        if constexpr (kF16Rows) {  // the row's f16 scales in SIMD; zero points as stored
+          LOWBIT_DISPATCH(detail::DecodeF16)(m.param_planes().scales().data() + gr * grid.cols, scales.data(), grid.cols);
+          if constexpr (Q::has_zero_point)
+            for (std::size_t gc = 0; gc < grid.cols; ++gc) zps[gc] = m.param_planes().zero_points()[gr * grid.cols + gc];
+        } else {
+          for (std::size_t gc = 0; gc < grid.cols; ++gc) {
+            const GroupParams p = m.param_planes().get(gr, gc);
+            scales[gc] = p.scale;
+            zps[gc] = p.zero_point;
+          }
         }
+      }
       float* dst = sink.row(r);
       if constexpr (kIntegers != 0)
         detail::decode_integers<kBits, (kIntegers > 0)>(m.row_codes(r), m.row_bytes(), m.cols(), grid.shape.cols,
