@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "hwy/cache_control.h"
 #include "hwy/highway.h"
 #include "lowbit/kernels/compat-inl.h"
 #include "lowbit/kernels/panels.hpp"
@@ -77,6 +78,10 @@ LOWBIT_VNNI_ATTR HWY_INLINE void TileA8(const kernels::detail::PanelGroup& p, co
   const size_t halves = kF16 ? 1 : p.halves;
   for (size_t b = b0; b < b1; ++b) {
     const uint8_t* blk = codes + b * block_bytes;
+    // GEMV: the weights stream from DRAM once, and the hardware prefetcher alone kept them at
+    // 0.72-0.79 of a streaming read here; 4 blocks ahead measured 1.0-1.13
+    if constexpr (MR == 1)
+      for (size_t off = 0; off < block_bytes; off += 64) hwy::Prefetch(blk + 4 * block_bytes + off);
     // Two vectors of columns at a time: their int32 sums and operands fit in registers.
     for (size_t v0 = 0; v0 < NV; v0 += 2) {
       hn::Vec<decltype(d32)> isum[MR][2];
