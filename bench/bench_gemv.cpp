@@ -140,7 +140,7 @@ BENCHMARK(BM_GemvPackedQ4<true>)->ArgNames({"n", "k", "threads"})->Args({4096, 4
     ->Args({4096, 4096, 2})->Args({11008, 4096, 2})->UseRealTime();
 BENCHMARK(BM_GemvPackedQ4<false>)->ArgNames({"n", "k", "threads"})->Args({4096, 4096, 1})->Args({4096, 4096, 2})->UseRealTime();
 BENCHMARK(BM_GemvPanels<lb::TernaryAbsMean<>, lb::PerChannel>)->ArgNames({"n", "k", "threads"})->Args({4096, 4096, 1})
-    ->Args({11008, 4096, 1})->Args({4096, 4096, 2})->UseRealTime();
+    ->Args({11008, 4096, 1})->Args({4096, 4096, 2})->Args({11008, 4096, 2})->UseRealTime();
 BENCHMARK(BM_GemvPanels<lb::IntSym<4, lb::MinMax, lb::F16Scale>, lb::Blockwise<128>>)->ArgNames({"n", "k", "threads"})
     ->Args({4096, 4096, 1})->Args({4096, 4096, 2})->UseRealTime();
 BENCHMARK(BM_EigenGemvF32)->ArgNames({"n", "k"})->Args({4096, 4096})->UseRealTime();

@@ -80,7 +80,7 @@ LOWBIT_VNNI_ATTR HWY_INLINE void TileA8(const kernels::detail::PanelGroup& p, co
     const uint8_t* blk = codes + b * block_bytes;
     // GEMV: the weights stream from DRAM once, and the hardware prefetcher alone kept them at
     // 0.72-0.79 of a streaming read here; 4 blocks ahead measured 1.0-1.13
-    if constexpr (MR == 1)
+    if (MR == 1 && b + 4 < b1)
       for (size_t off = 0; off < block_bytes; off += 64) hwy::Prefetch(blk + 4 * block_bytes + off);
     // Two vectors of columns at a time: their int32 sums and operands fit in registers.
     for (size_t v0 = 0; v0 < NV; v0 += 2) {
