@@ -608,9 +608,9 @@ struct BlockScaleFields {
     for (size_t i = 0; i < 16; ++i) {  // lanes beyond n: scale 0, m * s 0
       const bool in = i < n;
       dy[i] = in ? y[i].d : 0;
-      if constexpr (requires { x->e; }) fx[i] = in ? LegacyScale(x[i]) : 0.0f;
+      if constexpr (requires(const X& b) { b.e; }) fx[i] = in ? LegacyScale(x[i]) : 0.0f;
       else dx[i] = in ? x[i].d : 0;
-      if constexpr (requires { x->m; }) m[i] = in ? x[i].m : 0, s[i] = in ? y[i].s : 0;
+      if constexpr (requires(const X& b) { b.m; }) m[i] = in ? x[i].m : 0, s[i] = in ? y[i].s : 0;
     }
   }
 
@@ -621,13 +621,13 @@ struct BlockScaleFields {
     const auto f16 = [&](const uint16_t* bits) {
       return hn::PromoteTo(df, hn::LoadU(dh, reinterpret_cast<const hwy::float16_t*>(bits)));
     };
-    if constexpr (requires(X b) { b.m; }) mins = hn::MulAdd(f16(m), f16(s), mins);
-    if constexpr (requires(X b) { b.e; }) return hn::Mul(hn::LoadU(df, fx), f16(dy));
+    if constexpr (requires(const X& b) { b.m; }) mins = hn::MulAdd(f16(m), f16(s), mins);
+    if constexpr (requires(const X& b) { b.e; }) return hn::Mul(hn::LoadU(df, fx), f16(dy));
     else return hn::Mul(f16(dx), f16(dy));
   }
 };
 
-/// Lanes 0..7: 2p, lanes 8..15: 2p + 1 (block pair p's scales out of BlockScales' 16).
+/// Lanes 0..7: 2p, lanes 8..15: 2p + 1 (block pair p's scales out of products()' 16).
 inline constexpr auto kPairScaleLanes = [] {
   std::array<int32_t, 8 * 16> t{};
   for (size_t i = 0; i < t.size(); ++i) t[i] = static_cast<int32_t>(i / 16 * 2 + i % 16 / 8);
