@@ -44,6 +44,24 @@ LOWBIT_BEGIN_NAMESPACE
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
+/// f16 bits -> f32, exact; F16C where the target has it.
+HWY_INLINE float F16ToF32(uint16_t h) {
+#if HWY_TARGET <= HWY_AVX2
+  return _cvtsh_ss(h);
+#else
+  return f16_bits_to_f32(h);
+#endif
+}
+
+/// f32 -> f16 bits, round to nearest even (as f32_to_f16_bits); F16C where the target has it.
+HWY_INLINE uint16_t F32ToF16(float f) {
+#if HWY_TARGET <= HWY_AVX2
+  return static_cast<uint16_t>(_cvtss_sh(f, _MM_FROUND_TO_NEAREST_INT));
+#else
+  return f32_to_f16_bits(f);
+#endif
+}
+
 #if HWY_TARGET != HWY_SCALAR
 
 
@@ -225,24 +243,6 @@ template <class V>
 HWY_INLINE V NoContract(V v) {
   asm("" : "+v"(v.raw));
   return v;
-}
-
-/// f16 bits -> f32, exact; F16C where the target has it.
-HWY_INLINE float F16ToF32(uint16_t h) {
-#if HWY_TARGET <= HWY_AVX2
-  return _cvtsh_ss(h);
-#else
-  return f16_bits_to_f32(h);
-#endif
-}
-
-/// f32 -> f16 bits, round to nearest even (as f32_to_f16_bits); F16C where the target has it.
-HWY_INLINE uint16_t F32ToF16(float f) {
-#if HWY_TARGET <= HWY_AVX2
-  return static_cast<uint16_t>(_cvtss_sh(f, _MM_FROUND_TO_NEAREST_INT));
-#else
-  return f32_to_f16_bits(f);
-#endif
 }
 
 /// 16-entry f32 table lookup: out[i] = table[idx[i] & 15]. One vpermps on AVX-512; two and a

@@ -89,6 +89,8 @@ struct A8Activations {
     }
   }
   Q8Blocks view() const noexcept { return {q.data(), k, d.data(), sum.data(), nb, sum_lo.data()}; }
+  /// Bytes of one row: its codes, and per block d, sum and sum_lo.
+  std::size_t row_bytes() const noexcept { return k + 3 * sizeof(float) * nb; }
 };
 
 /// The shared argument checks of the panel GEMMs (dense defaults for ldx = 0, ldy = 0); false
@@ -133,7 +135,7 @@ void run_panels_a8(const float* x, std::size_t m, std::size_t ldx, const Panels&
   const Q8Blocks av = a.view();
   const auto fn = LOWBIT_DISPATCH(GemmPanelsA8Group);
   const std::size_t per_task = m == 1 ? 8 : 1;  // GEMV: each thread streams long contiguous runs
-  for_row_passes(m, w.k() + 3 * sizeof(float) * w.blocks(), [&](std::size_t i0, std::size_t rows) {
+  for_row_passes(m, a.row_bytes(), [&](std::size_t i0, std::size_t rows) {
     ex.parallel_for(div_ceil(w.groups(), per_task), [&](std::size_t t) {
       for (std::size_t g = t * per_task; g < std::min(w.groups(), (t + 1) * per_task); ++g) {
         const std::size_t cols = std::min(kPanelCols, w.n() - g * kPanelCols);

@@ -308,8 +308,8 @@ inline bool QuantizeSymmetric(const float* HWY_RESTRICT x, Block* HWY_RESTRICT o
   constexpr float kOffset = 1 << (kBits - 1);
   auto nonfinite = hn::Zero(df);  // as in QuantizeQ8
   bool ok = true;
-  uint8_t* qh = nullptr;
   const auto codes = [&](size_t b, float id) {
+    uint8_t* qh = nullptr;
     if constexpr (kBits == 5) qh = out[b].qh;
     QuantizeNibbles<kBits>(df, x + b * gguf::kQK, 0.0f, id, kOffset + 0.5f, out[b].qs, qh, nonfinite);  // in [0.5, 2^kBits + 0.5]
   };

@@ -173,11 +173,7 @@ inline void DecodeF16(const uint16_t* HWY_RESTRICT in, float* HWY_RESTRICT out, 
   for (; i + hn::Lanes(df) <= n; i += hn::Lanes(df))
     hn::StoreU(hn::PromoteTo(df, hn::LoadU(dh, reinterpret_cast<const hwy::float16_t*>(in) + i)), df, out + i);
 #endif
-#if HWY_TARGET == HWY_SCALAR
-  for (; i < n; ++i) out[i] = f16_bits_to_f32(in[i]);
-#else
   for (; i < n; ++i) out[i] = F16ToF32(in[i]);
-#endif
 }
 
 #define LOWBIT_DECODE_CODES(B)                                                                          \

@@ -164,6 +164,25 @@ void encode_row(const float* x, std::size_t n, std::size_t gw, const float* scal
   }
 }
 
+/// The scales and zero points of m's group row gr (grid.cols each), as ParamPlanes::get gives
+/// them; f16 scale planes a row at a time in SIMD (the portable per-group f16 decode cost as much
+/// as decoding the codes).
+template <class Q, class G, class L>
+void group_row_params(const PackedMatrix<Q, G, L>& m, std::size_t gr, float* scales, std::int32_t* zps) {
+  const std::size_t cols = m.grid().cols;
+  if constexpr (std::same_as<typename Q::scale_storage, F16Scale> && requires { m.param_planes().scales(); }) {
+    LOWBIT_DISPATCH(DecodeF16)(m.param_planes().scales().data() + gr * cols, scales, cols);
+    for (std::size_t gc = 0; gc < cols; ++gc)
+      zps[gc] = Q::has_zero_point ? m.param_planes().zero_points()[gr * cols + gc] : 0;
+  } else {
+    for (std::size_t gc = 0; gc < cols; ++gc) {
+      const GroupParams p = m.param_planes().get(gr, gc);
+      scales[gc] = p.scale;
+      zps[gc] = p.zero_point;
+    }
+  }
+}
+
 /// DecodeCodes (scales: null, or one per group of gw codes).
 template <int kBits>
 void decode_codes(const std::uint8_t* row, std::size_t row_bytes, std::size_t c0, std::size_t n, const float* table,
@@ -343,24 +362,10 @@ void dequantize(const PackedMatrix<Q, G, L>& m, MatrixView<float> out) {
   if constexpr (kIntegers != 0 || kScaledTable || detail::minifloat_decoding<Q>()) {
     std::vector<float> scales(grid.cols);
     std::vector<std::int32_t> zps(grid.cols);
-    constexpr bool kF16Rows =
-        std::same_as<typename Q::scale_storage, F16Scale> && requires { m.param_planes().scales(); };
     bool done = true;
     for (std::size_t r = 0; r < m.rows() && done; ++r) {
-      if (r == 0 || m.group_row(r) != m.group_row(r - 1)) {
-        const std::size_t gr = m.group_row(r);
-        if constexpr (kF16Rows) {  // the row's f16 scales in SIMD; zero points as stored
-          LOWBIT_DISPATCH(detail::DecodeF16)(m.param_planes().scales().data() + gr * grid.cols, scales.data(), grid.cols);
-          if constexpr (Q::has_zero_point)
-            for (std::size_t gc = 0; gc < grid.cols; ++gc) zps[gc] = m.param_planes().zero_points()[gr * grid.cols + gc];
-        } else {
-          for (std::size_t gc = 0; gc < grid.cols; ++gc) {
-            const GroupParams p = m.param_planes().get(gr, gc);
-            scales[gc] = p.scale;
-            zps[gc] = p.zero_point;
-          }
-        }
-      }
+      if (r == 0 || m.group_row(r) != m.group_row(r - 1))
+        detail::group_row_params(m, m.group_row(r), scales.data(), zps.data());
       float* dst = sink.row(r);
       if constexpr (kIntegers != 0)
         detail::decode_integers<kBits, (kIntegers > 0)>(m.row_codes(r), m.row_bytes(), m.cols(), grid.shape.cols,
