@@ -1,8 +1,10 @@
 // Integer GEMM against a naive int32 loop: ragged m/n/k, strides, every target, any thread count.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <random>
+#include <type_traits>
 #include <vector>
 
 #include "kernels/targets.hpp"
@@ -80,6 +82,23 @@ TEST_CASE("kernels: PackedI8 column sums and argument errors", "[kernels][gemm]"
 
 // ---- 4-bit weights: PackedQ4, W4A8 and weight-only GEMM ----
 namespace {
+/// The AMX tile kernel (kernels/gemm_panels_amx.hpp) sums the same block terms in the same
+/// order as the vpdpbusd kernels: their outputs are equal bit for bit.
+template <class Panels>
+void require_amx_matches_vnni(const Panels& w, const std::vector<float>& x, std::size_t m, std::size_t ldx,
+                              std::size_t ldy) {
+  if (!lb::kernels::amx_active() || m < 16) return;
+  const auto product = [&](bool amx) {
+    std::vector<float> y(m * ldy, -7.0f);
+    lb::kernels::set_amx_enabled(amx);
+    if constexpr (std::is_same_v<Panels, lb::kernels::PackedQ4>) lb::kernels::gemm_q4_a8(x.data(), m, ldx, w, y.data(), ldy);
+    else lb::kernels::gemm_a8(x.data(), m, ldx, w, y.data(), ldy);
+    return y;
+  };
+  const std::vector<float> vnni = product(false), amx = product(true);
+  REQUIRE(std::memcmp(vnni.data(), amx.data(), amx.size() * sizeof(float)) == 0);
+}
+
 lb::BlockMatrix<lb::gguf::Q4_0> random_q4(std::size_t n, std::size_t k, std::mt19937& rng) {
   std::normal_distribution<float> nd(0.0f, 1.0f);
   std::vector<float> w(n * k);
@@ -110,7 +129,7 @@ TEST_CASE("kernels: W4A8 and weight-only Q4 GEMM match the reference on every ta
   struct S {
     std::size_t m, n, k;
   };
-  // 100 x 8192: several row passes (detail::for_row_passes: 84 rows for W4A8, 24 for weight-only)
+  // 100 x 8192: three row passes of at most 48 rows (detail::for_row_passes)
   for (S s : {S{1, 1, 32}, S{1, 255, 1024}, S{3, 17, 96}, S{5, 64, 32}, S{17, 65, 320}, S{7, 130, 0}, S{6, 3, 64},
               S{100, 70, 8192}}) {
     const auto w = random_q4(s.n, s.k, rng);
@@ -141,7 +160,7 @@ TEST_CASE("kernels: W4A8 and weight-only Q4 GEMM match the reference on every ta
         }
       }
     const double eps = std::ldexp(1.0, -24);
-    for_each_target([&] {
+    for_each_target_and_amx([&] {
       for (int threads : {1, 2}) {
         const lb::Executor ex = threads == 1 ? lb::Executor{} : pool.executor();
         std::vector<float> y_a8(s.m * ldy, -7.0f), y_f32(s.m * ldy, -7.0f);
@@ -159,6 +178,7 @@ TEST_CASE("kernels: W4A8 and weight-only Q4 GEMM match the reference on every ta
         }
       }
     });
+    require_amx_matches_vnni(packed, x, s.m, ldx, ldy);
   }
 }
 
@@ -231,7 +251,7 @@ void check_panel_products(const lb::kernels::PackedPanels<Q, G>& panels, const l
     }
   }
   const double eps = std::ldexp(1.0, -24), extra = ts == 1.0f ? 0 : 2;  // the tensor scale: one rounding more
-  for_each_target([&] {
+  for_each_target_and_amx([&] {
     for (int threads : {1, 2}) {
       const lb::Executor ex = threads == 1 ? lb::Executor{} : pool.executor();
       std::vector<float> y(m * ldy, -7.0f);
@@ -252,6 +272,7 @@ void check_panel_products(const lb::kernels::PackedPanels<Q, G>& panels, const l
       }
     }
   });
+  if constexpr (lb::kernels::PackedPanels<Q, G>::kInteger) require_amx_matches_vnni(panels, x.v, m, ldx, ldy);
 }
 
 template <class Q, class G>

@@ -61,7 +61,8 @@ inline bool amx_supported() {
 }
 }  // namespace detail
 
-/// Whether the int8 GEMMs use AMX tiles (for m >= 16): supported here and not turned off.
+/// Whether the int8 GEMMs and the integer panel GEMMs (kernels/gemm_panels_amx.hpp) use AMX tiles
+/// (for m >= 16): supported here and not turned off.
 inline bool amx_active() { return detail::amx_enabled_flag().load(std::memory_order_relaxed) && detail::amx_supported(); }
 
 /// Turns the AMX path off (or back on, where supported) for the whole process, e.g. to compare

@@ -26,6 +26,7 @@
 #include "lowbit/core/bits.hpp"
 #include "lowbit/kernels/dispatch.hpp"
 #include "lowbit/kernels/executor.hpp"
+#include "lowbit/kernels/gemm_panels_amx.hpp"
 #include "lowbit/kernels/gguf.hpp"
 #include "lowbit/kernels/panels.hpp"
 #include "lowbit/schemes/nvfp4.hpp"
@@ -118,10 +119,10 @@ inline void scale_outputs(float ts, float* y, std::size_t ldy, std::size_t m, st
 /// f(i0, rows) over passes of rows of X: each pass's activations (row_bytes a row) stay in L2
 /// while every column group streams by, where one pass over all rows would re-read X from L3 or
 /// DRAM once per group (512 x 4096 f32 is 8 MiB). 1 MiB: all of Zen 4's L2, half of current
-/// Intel server cores'. Whole multiples of the row tiles (4 and 6 rows).
+/// Intel server cores'. Whole multiples of the row tiles (4, 6 and AMX's 16 rows).
 template <class F>
 void for_row_passes(std::size_t m, std::size_t row_bytes, F&& f) {
-  constexpr std::size_t kL2Budget = std::size_t{1} << 20, kTiles = 12;
+  constexpr std::size_t kL2Budget = std::size_t{1} << 20, kTiles = 48;
   const std::size_t rows = std::max(kTiles, kL2Budget / std::max<std::size_t>(row_bytes, 1) / kTiles * kTiles);
   for (std::size_t i0 = 0; i0 < m; i0 += rows) f(i0, std::min(rows, m - i0));
 }
@@ -135,7 +136,19 @@ void run_panels_a8(const float* x, std::size_t m, std::size_t ldx, const Panels&
   const Q8Blocks av = a.view();
   const auto fn = LOWBIT_DISPATCH(GemmPanelsA8Group);
   const std::size_t per_task = m == 1 ? 8 : 1;  // GEMV: each thread streams long contiguous runs
+  [[maybe_unused]] const bool amx = m >= kAmxRows && amx_active() && amx_panels_fit(w.group(0));
   for_row_passes(m, a.row_bytes(), [&](std::size_t i0, std::size_t rows) {
+#if LOWBIT_HAVE_AMX
+    if (amx) {
+      const AmxActivations tiles(av.from_row(i0), rows, w.blocks(), w.group(0).unit, ex);
+      ex.parallel_for(w.groups(), [&](std::size_t g) {
+        const std::size_t cols = std::min(kPanelCols, w.n() - g * kPanelCols);
+        gemm_panels_a8_amx(w.group(g), tiles, rows, w.blocks(), y + i0 * ldy + g * kPanelCols, ldy, cols);
+        scale_outputs(w.tensor_scale(), y + i0 * ldy + g * kPanelCols, ldy, rows, cols);
+      });
+      return;
+    }
+#endif
     ex.parallel_for(div_ceil(w.groups(), per_task), [&](std::size_t t) {
       for (std::size_t g = t * per_task; g < std::min(w.groups(), (t + 1) * per_task); ++g) {
         const std::size_t cols = std::min(kPanelCols, w.n() - g * kPanelCols);
