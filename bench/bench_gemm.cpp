@@ -141,7 +141,7 @@ void BM_GemmQ4(benchmark::State& st) {
   }
   set_ops(st, m, n, k, threads);
   st.SetLabel(std::string(kA8 ? "lowbit W4A8 q4_0 x q8_0-blocks " : "lowbit weight-only q4_0 x f32 ") +
-              lb::kernels::target_name());
+              lb::kernels::target_name() + (kA8 && lb::kernels::detail::panels_a8_amx(packed, m) ? "+AMX" : ""));
 }
 
 /// Any PackedMatrix composition in PackedPanels: the integer path (kA8, activations quantized
@@ -162,7 +162,7 @@ void BM_GemmPanels(benchmark::State& st) {
   }
   set_ops(st, m, n, k, threads);
   st.SetLabel("lowbit " + Q::name() + " / " + G::name() + (kA8 ? " x q8_0-blocks " : " x f32 ") +
-              lb::kernels::target_name());
+              lb::kernels::target_name() + (kA8 && lb::kernels::detail::panels_a8_amx(packed, m) ? "+AMX" : ""));
 }
 
 /// Binary x binary (XNOR-popcount), activations' sign bits packed beforehand (as a binary

@@ -127,6 +127,12 @@ void for_row_passes(std::size_t m, std::size_t row_bytes, F&& f) {
   for (std::size_t i0 = 0; i0 < m; i0 += rows) f(i0, std::min(rows, m - i0));
 }
 
+/// Whether the integer path runs on AMX tiles (kernels/gemm_panels_amx.hpp) for m rows of w.
+template <class Panels>
+bool panels_a8_amx(const Panels& w, std::size_t m) noexcept {
+  return LOWBIT_HAVE_AMX && m >= kAmxRows && w.groups() != 0 && amx_active() && amx_panels_fit(w.group(0));
+}
+
 /// Y = X * W^T through the integer path; group(g) gives panel group g's descriptor.
 template <class Panels>
 void run_panels_a8(const float* x, std::size_t m, std::size_t ldx, const Panels& w, float* y, std::size_t ldy,
@@ -136,7 +142,7 @@ void run_panels_a8(const float* x, std::size_t m, std::size_t ldx, const Panels&
   const Q8Blocks av = a.view();
   const auto fn = LOWBIT_DISPATCH(GemmPanelsA8Group);
   const std::size_t per_task = m == 1 ? 8 : 1;  // GEMV: each thread streams long contiguous runs
-  [[maybe_unused]] const bool amx = m >= kAmxRows && amx_active() && amx_panels_fit(w.group(0));
+  [[maybe_unused]] const bool amx = panels_a8_amx(w, m);
   for_row_passes(m, a.row_bytes(), [&](std::size_t i0, std::size_t rows) {
 #if LOWBIT_HAVE_AMX
     if (amx) {

@@ -1,16 +1,14 @@
 // lowbit: the integer path of the panel GEMMs (W4A8 on PackedQ4, gemm_a8 on PackedPanels) on
 // Intel AMX tiles, for m >= 16. A weight scale changes every 32 deep, so each tile product spans
-// one block (K = 32) and is scaled into f32 before the next:
-//  - A tiles: 16 activation rows x one block's 32 codes, plus 128 (tdpbusd's unsigned operand);
+// one block (K = 32) and is scaled into f32 before the next. tdpbssd multiplies s8 by s8:
+//  - A tiles: 16 activation rows x one block's 32 codes;
 //  - B tiles: 16 columns of the block's weight integers U - z0 as s8, in 8 rows of 4-deep quads.
 //    The panels already are in that order (kernels/panels.hpp), so unpacking a k slice of the
-//    group only splits the fields (and looks up U), once for all row tiles;
-//  - C starts at -128 * sum(U - z0) per column (a stride-0 tile load), so the tile product is
-//    exactly the block's sum a * (U - z0): the integer the vpdpbusd kernels form as
-//    isum - z0 * sum(a).
-// Each output then adds (scale * (da * unit)) * that integer in block order, as those kernels
-// do, so the results are bit-identical to them. Panels with zero points, 16-deep groups, or
-// integers outside -128..127 stay on the vpdpbusd kernels.
+//    group only splits the fields (and looks up U), once for all row tiles.
+// So the tile product is exactly the block's sum a * (U - z0): the integer the vpdpbusd kernels
+// form as isum - z0 * sum(a). Each output then adds (scale * (da * unit)) * that integer in block
+// order, as those kernels do, so the results are bit-identical to them. Panels with zero points,
+// 16-deep groups, or integers outside -128..127 stay on the vpdpbusd kernels.
 #pragma once
 
 #include <algorithm>
@@ -40,8 +38,7 @@ inline bool amx_panels_fit(const PanelGroup& p) noexcept {
 }
 
 /// Rows [0, m) of Q8_0 activations as AMX A tiles: tile (rt, b) (16 rows, block b) at
-/// (rt * nb + b) * 512 bytes, each code + 128; scales[(rt * nb + b) * 16 + r] = d * unit.
-/// Rows past m are codes 0 (+128) with scale 0.
+/// (rt * nb + b) * 512 bytes; scales[(rt * nb + b) * 16 + r] = d * unit. Rows past m are 0.
 struct AmxActivations {
   static constexpr std::size_t kTileBytes = kAmxRows * kPanelDepth;
   AlignedBuffer<std::uint8_t> tiles;
@@ -56,8 +53,8 @@ struct AmxActivations {
         for (std::size_t r = 0; r < kAmxRows; ++r) {
           const std::size_t i = rt * kAmxRows + r;
           const std::int8_t* q = a.q + i * a.ldq + b * kPanelDepth;
-          for (std::size_t t = 0; t < kPanelDepth; ++t)
-            tile[r * kPanelDepth + t] = static_cast<std::uint8_t>(i < m ? q[t] + 128 : 128);
+          if (i < m) std::memcpy(tile + r * kPanelDepth, q, kPanelDepth);
+          else std::memset(tile + r * kPanelDepth, 0, kPanelDepth);
           d[r] = i < m ? a.d[i * a.lds + b] * unit : 0.0f;
         }
       }
@@ -66,14 +63,13 @@ struct AmxActivations {
 };
 
 #if LOWBIT_HAVE_AMX
-#define LOWBIT_AMX512_ATTR __attribute__((target("amx-tile,amx-int8,avx512f,avx512bw,avx512vnni")))
+#define LOWBIT_AMX512_ATTR __attribute__((target("amx-tile,amx-int8,avx512f,avx512bw")))
 
 /// A k slice of one group, unpacked for the B tiles: per block, 8 quads x 64 columns x 4 s8,
-/// -128 * sum(U - z0) per column, and the columns' scales.
+/// and the columns' scales.
 struct AmxSlice {
   static constexpr std::size_t kBlocks = 8;  // 20 KiB: stays in L1 across the row tiles
   alignas(64) std::int8_t w[kBlocks][8 * 256];
-  alignas(64) std::int32_t corr[kBlocks][kPanelCols];
   alignas(64) float dw[kBlocks][kPanelCols];
 };
 
@@ -81,25 +77,20 @@ template <int kW>
 LOWBIT_AMX512_ATTR inline void amx_unpack(const PanelGroup& p, std::size_t b0, std::size_t nblk, AmxSlice& s) noexcept {
   const __m512i mask = _mm512_set1_epi8(static_cast<char>((1u << kW) - 1));
   const __m512i z0 = _mm512_set1_epi8(static_cast<char>(static_cast<int>(p.z0)));
-  const __m512i ones = _mm512_set1_epi8(1);
   const __m512i table = p.itable != nullptr ? _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p.itable)))
                                             : _mm512_setzero_si512();
   for (std::size_t b = 0; b < nblk; ++b) {
     const std::uint8_t* blk = p.block(b0 + b);
-    __m512i sum[4] = {_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512()};
     for (int step = 0; step < kW; ++step)
       for (int part = 0; part < 4; ++part) {
         const __m512i w = _mm512_loadu_si512(blk + step * 256 + part * 64);
         for (int f = 0; f < 8 / kW; ++f) {
           __m512i u = kW == 8 ? w : _mm512_and_si512(_mm512_srl_epi16(w, _mm_cvtsi32_si128(kW * f)), mask);
           if (p.itable != nullptr) u = _mm512_shuffle_epi8(table, u);
-          const __m512i v = _mm512_sub_epi8(u, z0);
-          _mm512_store_si512(s.w[b] + (step * (8 / kW) + f) * 256 + part * 64, v);
-          sum[part] = _mm512_dpbusd_epi32(sum[part], ones, v);
+          _mm512_store_si512(s.w[b] + (step * (8 / kW) + f) * 256 + part * 64, _mm512_sub_epi8(u, z0));
         }
       }
     for (int part = 0; part < 4; ++part) {
-      _mm512_store_si512(s.corr[b] + 16 * part, _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_slli_epi32(sum[part], 7)));
       const __m512 dw = p.scales != nullptr
                             ? _mm512_loadu_ps(p.scales + p.param_row(b0 + b, 0) * kPanelCols + 16 * part)
                             : _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + p.f16_scales + 32 * part)));
@@ -130,6 +121,9 @@ LOWBIT_AMX512_ATTR inline void gemm_panels_a8_group_amx(const PanelGroup& p, con
   for (std::size_t b0 = 0; b0 < nb; b0 += AmxSlice::kBlocks) {
     const std::size_t nblk = std::min(AmxSlice::kBlocks, nb - b0);
     amx_unpack<kW>(p, b0, nblk, s);
+    // the next slice's panels stream in while this one is multiplied (the unpack stalled on them)
+    for (std::size_t b = b0 + nblk; b < std::min(nb, b0 + nblk + AmxSlice::kBlocks); ++b)
+      for (std::size_t off = 0; off < p.block_bytes; off += 64) _mm_prefetch(reinterpret_cast<const char*>(p.block(b) + off), _MM_HINT_T0);
     for (std::size_t rt = 0; rt < row_tiles; ++rt) {
       const std::size_t rows = std::min(kAmxRows, m - rt * kAmxRows);
       const std::uint8_t* a_tiles = a.tiles.data() + (rt * nb + b0) * AmxActivations::kTileBytes;
@@ -148,7 +142,7 @@ LOWBIT_AMX512_ATTR inline void gemm_panels_a8_group_amx(const PanelGroup& p, con
     _tile_zero(C);                                                                                    \
     _tile_loadd(A, a_tiles + (b) * AmxActivations::kTileBytes, static_cast<long>(kPanelDepth));      \
     _tile_loadd(B, s.w[b] + 64 * ct, 256);                                                            \
-    _tile_dpbusd(C, A, B);                                                                            \
+    _tile_dpbssd(C, A, B);                                                                            \
     _tile_stored(C, prod[set], 64);                                                                   \
   } while (0)
         LOWBIT_AMX_BLOCK_PRODUCT(0, 1, 2, 0, 0);
@@ -159,11 +153,10 @@ LOWBIT_AMX512_ATTR inline void gemm_panels_a8_group_amx(const PanelGroup& p, con
           }
           const std::int32_t* pb = prod[b & 1];
           const __m512 dw = _mm512_load_ps(s.dw[b] + 16 * ct);
-          const __m512i corr = _mm512_load_si512(s.corr[b] + 16 * ct);
 #pragma GCC unroll 16
           for (std::size_t r = 0; r < kAmxRows; ++r)
             acc[r] = _mm512_fmadd_ps(_mm512_mul_ps(dw, _mm512_set1_ps(da[b * kAmxRows + r])),
-                                     _mm512_cvtepi32_ps(_mm512_add_epi32(_mm512_load_si512(pb + 16 * r), corr)), acc[r]);
+                                     _mm512_cvtepi32_ps(_mm512_load_si512(pb + 16 * r)), acc[r]);
         }
 #pragma GCC unroll 16
         for (std::size_t r = 0; r < kAmxRows; ++r)
