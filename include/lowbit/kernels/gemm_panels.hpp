@@ -119,11 +119,11 @@ inline void scale_outputs(float ts, float* y, std::size_t ldy, std::size_t m, st
 /// f(i0, rows) over passes of rows of X: each pass's activations (row_bytes a row) stay in L2
 /// while every column group streams by, where one pass over all rows would re-read X from L3 or
 /// DRAM once per group (512 x 4096 f32 is 8 MiB). 1 MiB: all of Zen 4's L2, half of current
-/// Intel server cores'. Whole multiples of the row tiles (4, 6 and AMX's 16 rows).
+/// Intel server cores'. Passes are whole multiples of `tiles` rows (the kernels' row tiles).
 template <class F>
-void for_row_passes(std::size_t m, std::size_t row_bytes, F&& f) {
-  constexpr std::size_t kL2Budget = std::size_t{1} << 20, kTiles = 48;
-  const std::size_t rows = std::max(kTiles, kL2Budget / std::max<std::size_t>(row_bytes, 1) / kTiles * kTiles);
+void for_row_passes(std::size_t m, std::size_t row_bytes, std::size_t tiles, F&& f) {
+  constexpr std::size_t kL2Budget = std::size_t{1} << 20;
+  const std::size_t rows = std::max(tiles, kL2Budget / std::max<std::size_t>(row_bytes, 1) / tiles * tiles);
   for (std::size_t i0 = 0; i0 < m; i0 += rows) f(i0, std::min(rows, m - i0));
 }
 
@@ -143,7 +143,7 @@ void run_panels_a8(const float* x, std::size_t m, std::size_t ldx, const Panels&
   const auto fn = LOWBIT_DISPATCH(GemmPanelsA8Group);
   const std::size_t per_task = m == 1 ? 8 : 1;  // GEMV: each thread streams long contiguous runs
   [[maybe_unused]] const bool amx = panels_a8_amx(w, m);
-  for_row_passes(m, a.row_bytes(), [&](std::size_t i0, std::size_t rows) {
+  for_row_passes(m, a.row_bytes(), 16, [&](std::size_t i0, std::size_t rows) {  // 4-row tiles, AMX's 16
 #if LOWBIT_HAVE_AMX
     if (amx) {
       const AmxActivations tiles(av.from_row(i0), rows, w.blocks(), w.group(0).unit, ex);
@@ -179,7 +179,7 @@ void run_panels_f32(const float* x, std::size_t m, std::size_t ldx, const Panels
     ldx = kp;
   }
   const auto fn = LOWBIT_DISPATCH(GemmPanelsF32Group);
-  for_row_passes(m, kp * sizeof(float), [&](std::size_t i0, std::size_t rows) {
+  for_row_passes(m, kp * sizeof(float), 12, [&](std::size_t i0, std::size_t rows) {  // 4- and 6-row tiles
     ex.parallel_for(w.groups(), [&](std::size_t g) {
       const std::size_t cols = std::min(kPanelCols, w.n() - g * kPanelCols);
       fn(w.group(g), x + i0 * ldx, ldx, rows, w.blocks(), y + i0 * ldy + g * kPanelCols, ldy, cols);
