@@ -245,7 +245,9 @@ class PackedPanels {
             kWidth <= 4 && kInteger ? kTables.i.data() : nullptr,
             kGrid.z0,
             kGrid.unit,
-            halves_};
+            halves_,
+            zp_min_,
+            zp_max_};
   }
 
  private:
@@ -275,7 +277,11 @@ class PackedPanels {
       for (std::size_t r = 0; r < rows && r * bpg_ * depth < k_; ++r) {  // a padded half keeps scale 0
         const GroupParams p = params(j, r * bpg_ * depth);
         scales_[(g * rows + r) * kPanelCols + col] = p.scale;
-        if constexpr (Q::has_zero_point) zero_points_[(g * rows + r) * kPanelCols + col] = static_cast<float>(p.zero_point);
+        if constexpr (Q::has_zero_point) {
+          zero_points_[(g * rows + r) * kPanelCols + col] = static_cast<float>(p.zero_point);
+          zp_min_ = std::min(zp_min_, static_cast<float>(p.zero_point));
+          zp_max_ = std::max(zp_max_, static_cast<float>(p.zero_point));
+        }
       }
     }
   }
@@ -302,7 +308,7 @@ class PackedPanels {
   static constexpr Tables kTables = make_tables();
 
   std::size_t n_ = 0, k_ = 0, nb_ = 0, bpg_ = 1, halves_ = 1;
-  float tensor_scale_ = 1.0f;
+  float tensor_scale_ = 1.0f, zp_min_ = 0.0f, zp_max_ = 0.0f;
   AlignedBuffer<std::uint8_t> codes_;
   std::vector<float> scales_, zero_points_;
 };

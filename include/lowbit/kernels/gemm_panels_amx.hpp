@@ -5,10 +5,11 @@
 //  - B tiles: 16 columns of the block's weight integers U - z0 as s8, in 8 rows of 4-deep quads.
 //    The panels already are in that order (kernels/panels.hpp), so unpacking a k slice of the
 //    group only splits the fields (and looks up U), once for all row tiles.
-// So the tile product is exactly the block's sum a * (U - z0): the integer the vpdpbusd kernels
-// form as isum - z0 * sum(a). Each output then adds (scale * (da * unit)) * that integer in block
-// order, as those kernels do, so the results are bit-identical to them. Panels with zero points,
-// 16-deep groups, or integers outside -128..127 stay on the vpdpbusd kernels.
+// Zero points (integers) are subtracted there too. So the tile product is exactly the block's sum
+// a * (U - z0 - zp): the integer the vpdpbusd kernels form as isum - (z0 + zp) * sum(a). Each
+// output then adds (scale * (da * unit)) * that integer in block order, as those kernels do, so
+// the results are bit-identical to them. Panels with 16-deep groups, or weight integers outside
+// -128..127, stay on the vpdpbusd kernels.
 #pragma once
 
 #include <algorithm>
@@ -25,14 +26,16 @@
 LOWBIT_BEGIN_NAMESPACE
 namespace kernels::detail {
 
-/// Whether the AMX kernel takes group p's weights: no zero points, 32-deep scale groups, and
-/// every weight integer U - z0 within s8.
+/// Whether the AMX kernel takes group p's weights: 32-deep scale groups, and every weight
+/// integer U - z0 - zp within s8.
 inline bool amx_panels_fit(const PanelGroup& p) noexcept {
-  if (p.zero_points != nullptr || p.halves != 1) return false;
-  if (p.width == 8) return p.itable == nullptr && p.z0 == 128.0f;  // codes are U, 0..255
+  if (p.halves != 1) return false;
+  const bool zp = p.zero_points != nullptr;
+  const float lo = -p.z0 - (zp ? p.zp_max : 0.0f), hi = -p.z0 - (zp ? p.zp_min : 0.0f);  // U - z0 - zp = U + [lo, hi]
+  if (p.width == 8 && p.itable == nullptr) return lo >= -128.0f && 255.0f + hi <= 127.0f;  // codes are U, 0..255
   for (unsigned code = 0; code < (1u << p.width); ++code) {
-    const float v = static_cast<float>(p.itable != nullptr ? p.itable[code] : code) - p.z0;
-    if (v < -128.0f || v > 127.0f) return false;
+    const float u = static_cast<float>(p.itable != nullptr ? p.itable[code] : code);
+    if (u + lo < -128.0f || u + hi > 127.0f) return false;
   }
   return true;
 }
@@ -65,8 +68,8 @@ struct AmxActivations {
 #if LOWBIT_HAVE_AMX
 #define LOWBIT_AMX512_ATTR __attribute__((target("amx-tile,amx-int8,avx512f,avx512bw")))
 
-/// A k slice of one group, unpacked for the B tiles: per block, 8 quads x 64 columns x 4 s8,
-/// and the columns' scales.
+/// A k slice of one group, unpacked for the B tiles: per block, 8 quads x 64 columns x 4 s8
+/// (U - z0 - zp), and the columns' scales.
 struct AmxSlice {
   static constexpr std::size_t kBlocks = 8;  // 20 KiB: stays in L1 across the row tiles
   alignas(64) std::int8_t w[kBlocks][8 * 256];
@@ -81,13 +84,20 @@ LOWBIT_AMX512_ATTR inline void amx_unpack(const PanelGroup& p, std::size_t b0, s
                                             : _mm512_setzero_si512();
   for (std::size_t b = 0; b < nblk; ++b) {
     const std::uint8_t* blk = p.block(b0 + b);
+    __m512i zp[4];  // each column's zero point in its four bytes
+    for (int part = 0; part < 4; ++part)
+      zp[part] = p.zero_points == nullptr
+                     ? _mm512_setzero_si512()
+                     : _mm512_mullo_epi32(_mm512_cvtps_epi32(_mm512_loadu_ps(p.zero_points + p.param_row(b0 + b, 0) * kPanelCols + 16 * part)),
+                                          _mm512_set1_epi32(0x01010101));
     for (int step = 0; step < kW; ++step)
       for (int part = 0; part < 4; ++part) {
         const __m512i w = _mm512_loadu_si512(blk + step * 256 + part * 64);
         for (int f = 0; f < 8 / kW; ++f) {
           __m512i u = kW == 8 ? w : _mm512_and_si512(_mm512_srl_epi16(w, _mm_cvtsi32_si128(kW * f)), mask);
           if (p.itable != nullptr) u = _mm512_shuffle_epi8(table, u);
-          _mm512_store_si512(s.w[b] + (step * (8 / kW) + f) * 256 + part * 64, _mm512_sub_epi8(u, z0));
+          _mm512_store_si512(s.w[b] + (step * (8 / kW) + f) * 256 + part * 64,
+                             _mm512_sub_epi8(_mm512_sub_epi8(u, z0), zp[part]));  // mod 256: exact in s8
         }
       }
     for (int part = 0; part < 4; ++part) {
