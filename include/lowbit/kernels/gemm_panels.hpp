@@ -247,7 +247,8 @@ class PackedPanels {
             kGrid.unit,
             halves_,
             zp_min_,
-            zp_max_};
+            zp_max_,
+            kUMax};
   }
 
  private:
@@ -306,6 +307,11 @@ class PackedPanels {
     return t;
   }
   static constexpr Tables kTables = make_tables();
+  static constexpr float kUMax = [] {
+    std::uint8_t u = 0;
+    for (std::size_t raw = 0; raw < F::decode_table().size(); ++raw) u = std::max(u, kTables.i[raw]);
+    return static_cast<float>(u);
+  }();
 
   std::size_t n_ = 0, k_ = 0, nb_ = 0, bpg_ = 1, halves_ = 1;
   float tensor_scale_ = 1.0f, zp_min_ = 0.0f, zp_max_ = 0.0f;

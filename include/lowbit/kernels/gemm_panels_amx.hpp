@@ -1,6 +1,7 @@
 // lowbit: the integer path of the panel GEMMs (W4A8 on PackedQ4, gemm_a8 on PackedPanels) on
 // Intel AMX tiles, for m >= 16. A weight scale changes every 32 deep, so each tile product spans
-// one block (K = 32) and is scaled into f32 before the next. tdpbssd multiplies s8 by s8:
+// one block (K = 32; two of K = 16 for 16-deep groups) and is scaled into f32 before the next.
+// tdpbssd multiplies s8 by s8:
 //  - A tiles: 16 activation rows x one block's 32 codes;
 //  - B tiles: 16 columns of the block's weight integers U - z0 as s8, in 8 rows of 4-deep quads.
 //    The panels already are in that order (kernels/panels.hpp), so unpacking a k slice of the
@@ -8,8 +9,8 @@
 // Zero points (integers) are subtracted there too. So the tile product is exactly the block's sum
 // a * (U - z0 - zp): the integer the vpdpbusd kernels form as isum - (z0 + zp) * sum(a). Each
 // output then adds (scale * (da * unit)) * that integer in block order, as those kernels do, so
-// the results are bit-identical to them. Panels with 16-deep groups, or weight integers outside
-// -128..127, stay on the vpdpbusd kernels.
+// the results are bit-identical to them. Panels whose weight integers leave -128..127 stay on the
+// vpdpbusd kernels.
 #pragma once
 
 #include <algorithm>
@@ -26,13 +27,11 @@
 LOWBIT_BEGIN_NAMESPACE
 namespace kernels::detail {
 
-/// Whether the AMX kernel takes group p's weights: 32-deep scale groups, and every weight
-/// integer U - z0 - zp within s8.
+/// Whether the AMX kernel takes group p's weights: every weight integer U - z0 - zp within s8.
 inline bool amx_panels_fit(const PanelGroup& p) noexcept {
-  if (p.halves != 1) return false;
   const bool zp = p.zero_points != nullptr;
   const float lo = -p.z0 - (zp ? p.zp_max : 0.0f), hi = -p.z0 - (zp ? p.zp_min : 0.0f);  // U - z0 - zp = U + [lo, hi]
-  if (p.width == 8 && p.itable == nullptr) return lo >= -128.0f && 255.0f + hi <= 127.0f;  // codes are U, 0..255
+  if (p.width == 8 && p.itable == nullptr) return lo >= -128.0f && p.u_max + hi <= 127.0f;  // codes are U
   for (unsigned code = 0; code < (1u << p.width); ++code) {
     const float u = static_cast<float>(p.itable != nullptr ? p.itable[code] : code);
     if (u + lo < -128.0f || u + hi > 127.0f) return false;
@@ -69,14 +68,14 @@ struct AmxActivations {
 #define LOWBIT_AMX512_ATTR __attribute__((target("amx-tile,amx-int8,avx512f,avx512bw")))
 
 /// A k slice of one group, unpacked for the B tiles: per block, 8 quads x 64 columns x 4 s8
-/// (U - z0 - zp), and the columns' scales.
+/// (U - z0 - zp), and the columns' scales per block half (kH halves: 16-deep groups).
 struct AmxSlice {
   static constexpr std::size_t kBlocks = 8;  // 20 KiB: stays in L1 across the row tiles
   alignas(64) std::int8_t w[kBlocks][8 * 256];
-  alignas(64) float dw[kBlocks][kPanelCols];
+  alignas(64) float dw[2 * kBlocks][kPanelCols];  // [b * kH + h]
 };
 
-template <int kW>
+template <int kW, int kH>
 LOWBIT_AMX512_ATTR inline void amx_unpack(const PanelGroup& p, std::size_t b0, std::size_t nblk, AmxSlice& s) noexcept {
   const __m512i mask = _mm512_set1_epi8(static_cast<char>((1u << kW) - 1));
   const __m512i z0 = _mm512_set1_epi8(static_cast<char>(static_cast<int>(p.z0)));
@@ -84,33 +83,36 @@ LOWBIT_AMX512_ATTR inline void amx_unpack(const PanelGroup& p, std::size_t b0, s
                                             : _mm512_setzero_si512();
   for (std::size_t b = 0; b < nblk; ++b) {
     const std::uint8_t* blk = p.block(b0 + b);
-    __m512i zp[4];  // each column's zero point in its four bytes
-    for (int part = 0; part < 4; ++part)
-      zp[part] = p.zero_points == nullptr
-                     ? _mm512_setzero_si512()
-                     : _mm512_mullo_epi32(_mm512_cvtps_epi32(_mm512_loadu_ps(p.zero_points + p.param_row(b0 + b, 0) * kPanelCols + 16 * part)),
-                                          _mm512_set1_epi32(0x01010101));
+    __m512i zp[kH][4];  // each column's zero point in its four bytes
+    for (int h = 0; h < kH; ++h)
+      for (int part = 0; part < 4; ++part) {
+        const std::size_t row = p.param_row(b0 + b, h * kPanelDepth / kH);
+        zp[h][part] = p.zero_points == nullptr
+                          ? _mm512_setzero_si512()
+                          : _mm512_mullo_epi32(_mm512_cvtps_epi32(_mm512_loadu_ps(p.zero_points + row * kPanelCols + 16 * part)),
+                                               _mm512_set1_epi32(0x01010101));
+        const __m512 dw = p.scales != nullptr
+                              ? _mm512_loadu_ps(p.scales + row * kPanelCols + 16 * part)
+                              : _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + p.f16_scales + 32 * part)));
+        _mm512_store_ps(s.dw[b * kH + h] + 16 * part, dw);
+      }
     for (int step = 0; step < kW; ++step)
       for (int part = 0; part < 4; ++part) {
         const __m512i w = _mm512_loadu_si512(blk + step * 256 + part * 64);
         for (int f = 0; f < 8 / kW; ++f) {
           __m512i u = kW == 8 ? w : _mm512_and_si512(_mm512_srl_epi16(w, _mm_cvtsi32_si128(kW * f)), mask);
           if (p.itable != nullptr) u = _mm512_shuffle_epi8(table, u);
-          _mm512_store_si512(s.w[b] + (step * (8 / kW) + f) * 256 + part * 64,
-                             _mm512_sub_epi8(_mm512_sub_epi8(u, z0), zp[part]));  // mod 256: exact in s8
+          const int quad = step * (8 / kW) + f;  // depths 4 quad .. 4 quad + 3
+          _mm512_store_si512(s.w[b] + quad * 256 + part * 64,
+                             _mm512_sub_epi8(_mm512_sub_epi8(u, z0), zp[quad * kH / 8][part]));  // mod 256: exact in s8
         }
       }
-    for (int part = 0; part < 4; ++part) {
-      const __m512 dw = p.scales != nullptr
-                            ? _mm512_loadu_ps(p.scales + p.param_row(b0 + b, 0) * kPanelCols + 16 * part)
-                            : _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + p.f16_scales + 32 * part)));
-      _mm512_store_ps(s.dw[b] + 16 * part, dw);
-    }
   }
 }
 
-/// C[m x cols] (ldc) = the activations (as AmxActivations, nb blocks) x group p's weights.
-template <int kW>
+/// C[m x cols] (ldc) = the activations (as AmxActivations, nb blocks) x group p's weights, one
+/// tile product per block half (kH: p.halves).
+template <int kW, int kH>
 LOWBIT_AMX512_ATTR inline void gemm_panels_a8_group_amx(const PanelGroup& p, const AmxActivations& a, std::size_t m,
                                                         std::size_t nb, float* c, std::size_t ldc,
                                                         std::size_t cols) noexcept {
@@ -120,9 +122,9 @@ LOWBIT_AMX512_ATTR inline void gemm_panels_a8_group_amx(const PanelGroup& p, con
     std::uint8_t rows[16] = {};
   } cfg;
   for (int set = 0; set < 2; ++set) {  // two tile sets: block b + 1's product overlaps block b's scaling
-    cfg.colsb[3 * set] = 64, cfg.rows[3 * set] = 16;                    // C: 16 rows x 16 int32
-    cfg.colsb[3 * set + 1] = kPanelDepth, cfg.rows[3 * set + 1] = 16;  // A: 16 rows x 32 u8
-    cfg.colsb[3 * set + 2] = 64, cfg.rows[3 * set + 2] = 8;            // B: 8 quads x 16 columns x 4 s8
+    cfg.colsb[3 * set] = 64, cfg.rows[3 * set] = 16;                         // C: 16 rows x 16 int32
+    cfg.colsb[3 * set + 1] = kPanelDepth / kH, cfg.rows[3 * set + 1] = 16;  // A: 16 rows x 32 / kH s8
+    cfg.colsb[3 * set + 2] = 64, cfg.rows[3 * set + 2] = 8 / kH;            // B: quads x 16 columns x 4 s8
   }
   _tile_loadconfig(&cfg);
   AmxSlice s;
@@ -130,7 +132,7 @@ LOWBIT_AMX512_ATTR inline void gemm_panels_a8_group_amx(const PanelGroup& p, con
   const std::size_t row_tiles = div_ceil(m, kAmxRows);
   for (std::size_t b0 = 0; b0 < nb; b0 += AmxSlice::kBlocks) {
     const std::size_t nblk = std::min(AmxSlice::kBlocks, nb - b0);
-    amx_unpack<kW>(p, b0, nblk, s);
+    amx_unpack<kW, kH>(p, b0, nblk, s);
     // the next slice's panels stream in while this one is multiplied (the unpack stalled on them)
     for (std::size_t b = b0 + nblk; b < std::min(nb, b0 + nblk + AmxSlice::kBlocks); ++b)
       for (std::size_t off = 0; off < p.block_bytes; off += 64) _mm_prefetch(reinterpret_cast<const char*>(p.block(b) + off), _MM_HINT_T0);
@@ -145,33 +147,37 @@ LOWBIT_AMX512_ATTR inline void gemm_panels_a8_group_amx(const PanelGroup& p, con
 #pragma GCC unroll 16
         for (std::size_t r = 0; r < kAmxRows; ++r)
           acc[r] = b0 != 0 && r < rows ? _mm512_maskz_loadu_ps(colmask, ct_c + r * ldc) : _mm512_setzero_ps();
-// Block b's product into tile set C (C, A = C + 1, B = C + 2), then prod[set]. GCC's tile
-// intrinsics paste their tile numbers into the assembly: literals only, hence a macro.
-#define LOWBIT_AMX_BLOCK_PRODUCT(C, A, B, set, b)                                                     \
-  do {                                                                                                \
-    _tile_zero(C);                                                                                    \
-    _tile_loadd(A, a_tiles + (b) * AmxActivations::kTileBytes, static_cast<long>(kPanelDepth));      \
-    _tile_loadd(B, s.w[b] + 64 * ct, 256);                                                            \
-    _tile_dpbssd(C, A, B);                                                                            \
-    _tile_stored(C, prod[set], 64);                                                                   \
+// Product q's (block q / kH, half q % kH) tile product into tile set C (C, A = C + 1, B = C + 2),
+// then prod[set]. GCC's tile intrinsics paste their tile numbers into the assembly: literals only,
+// hence a macro.
+#define LOWBIT_AMX_PRODUCT(C, A, B, set, q)                                                                    \
+  do {                                                                                                         \
+    const std::size_t pb_ = (q) / kH, ph_ = (q) % kH;                                                          \
+    _tile_zero(C);                                                                                             \
+    _tile_loadd(A, a_tiles + pb_ * AmxActivations::kTileBytes + ph_ * kPanelDepth / kH, static_cast<long>(kPanelDepth)); \
+    _tile_loadd(B, s.w[pb_] + ph_ * (8 / kH) * 256 + 64 * ct, 256);                                            \
+    _tile_dpbssd(C, A, B);                                                                                     \
+    _tile_stored(C, prod[set], 64);                                                                            \
   } while (0)
-        LOWBIT_AMX_BLOCK_PRODUCT(0, 1, 2, 0, 0);
-        for (std::size_t b = 0; b < nblk; ++b) {
-          if (b + 1 < nblk) {
-            if ((b & 1) == 0) LOWBIT_AMX_BLOCK_PRODUCT(3, 4, 5, 1, b + 1);
-            else LOWBIT_AMX_BLOCK_PRODUCT(0, 1, 2, 0, b + 1);
+        const std::size_t products = nblk * kH;
+        LOWBIT_AMX_PRODUCT(0, 1, 2, 0, 0);
+        for (std::size_t q = 0; q < products; ++q) {
+          if (q + 1 < products) {
+            if ((q & 1) == 0) LOWBIT_AMX_PRODUCT(3, 4, 5, 1, q + 1);
+            else LOWBIT_AMX_PRODUCT(0, 1, 2, 0, q + 1);
           }
-          const std::int32_t* pb = prod[b & 1];
-          const __m512 dw = _mm512_load_ps(s.dw[b] + 16 * ct);
+          const std::int32_t* pq = prod[q & 1];
+          const __m512 dw = _mm512_load_ps(s.dw[q] + 16 * ct);
+          const float* dab = da + q / kH * kAmxRows;
 #pragma GCC unroll 16
           for (std::size_t r = 0; r < kAmxRows; ++r)
-            acc[r] = _mm512_fmadd_ps(_mm512_mul_ps(dw, _mm512_set1_ps(da[b * kAmxRows + r])),
-                                     _mm512_cvtepi32_ps(_mm512_load_si512(pb + 16 * r)), acc[r]);
+            acc[r] = _mm512_fmadd_ps(_mm512_mul_ps(dw, _mm512_set1_ps(dab[r])), _mm512_cvtepi32_ps(_mm512_load_si512(pq + 16 * r)),
+                                     acc[r]);
         }
 #pragma GCC unroll 16
         for (std::size_t r = 0; r < kAmxRows; ++r)
           if (r < rows) _mm512_mask_storeu_ps(ct_c + r * ldc, colmask, acc[r]);
-#undef LOWBIT_AMX_BLOCK_PRODUCT
+#undef LOWBIT_AMX_PRODUCT
       }
     }
   }
@@ -181,9 +187,10 @@ LOWBIT_AMX512_ATTR inline void gemm_panels_a8_group_amx(const PanelGroup& p, con
 /// The AMX kernel for group p's code width.
 inline void gemm_panels_a8_amx(const PanelGroup& p, const AmxActivations& a, std::size_t m, std::size_t nb, float* c,
                                std::size_t ldc, std::size_t cols) noexcept {
-  if (p.width == 2) gemm_panels_a8_group_amx<2>(p, a, m, nb, c, ldc, cols);
-  else if (p.width == 4) gemm_panels_a8_group_amx<4>(p, a, m, nb, c, ldc, cols);
-  else gemm_panels_a8_group_amx<8>(p, a, m, nb, c, ldc, cols);
+  const bool halves = p.halves == 2;
+  if (p.width == 2) halves ? gemm_panels_a8_group_amx<2, 2>(p, a, m, nb, c, ldc, cols) : gemm_panels_a8_group_amx<2, 1>(p, a, m, nb, c, ldc, cols);
+  else if (p.width == 4) halves ? gemm_panels_a8_group_amx<4, 2>(p, a, m, nb, c, ldc, cols) : gemm_panels_a8_group_amx<4, 1>(p, a, m, nb, c, ldc, cols);
+  else halves ? gemm_panels_a8_group_amx<8, 2>(p, a, m, nb, c, ldc, cols) : gemm_panels_a8_group_amx<8, 1>(p, a, m, nb, c, ldc, cols);
 }
 #endif
 }  // namespace kernels::detail

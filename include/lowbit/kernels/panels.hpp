@@ -57,6 +57,7 @@ struct PanelGroup {
   float unit;                     ///< integer path: the value of integer 1 at scale 1
   std::size_t halves = 1;         ///< scale rows per block: 2 for 16-deep groups (blocks_per_group 1)
   float zp_min = 0.0f, zp_max = 0.0f;  ///< the range of the zero points (integers) over the tensor
+  float u_max = 255.0f;                ///< integer path, 8-bit codes: the largest U a code stands for
 
   /// The scale and zero-point row of depth t (< 32) of block b.
   std::size_t param_row(std::size_t b, std::size_t t) const noexcept {
