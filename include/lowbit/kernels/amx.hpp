@@ -59,6 +59,23 @@ inline bool amx_supported() {
   return false;
 #endif
 }
+
+/// amx_supported, plus AVX-512 F and BW with their OS-enabled state (XCR0 bits 5..7): the panel
+/// GEMMs' tile kernel (kernels/gemm_panels_amx.hpp) scales the tiles with them.
+inline bool amx_avx512_supported() {
+#if LOWBIT_HAVE_AMX
+  static const bool ok = [] {
+    unsigned a, b, c, d;
+    if (!amx_supported() || !__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(b >> 16 & 1u) || !(b >> 30 & 1u)) return false;
+    unsigned lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    return (lo & 0xe6u) == 0xe6u;  // SSE, AVX and the three AVX-512 states
+  }();
+  return ok;
+#else
+  return false;
+#endif
+}
 }  // namespace detail
 
 /// Whether the int8 GEMMs and the integer panel GEMMs (kernels/gemm_panels_amx.hpp) use AMX tiles
@@ -71,6 +88,13 @@ inline void set_amx_enabled(bool on) { detail::amx_enabled_flag().store(on, std:
 
 namespace detail {
 inline constexpr std::size_t kAmxRows = 16, kAmxDepth = 64, kAmxTile = kAmxRows * kAmxDepth;
+
+/// ldtilecfg's 64-byte operand (palette 1): each tile's bytes per row and rows.
+struct alignas(64) AmxTileConfig {
+  std::uint8_t palette = 1, start_row = 0, reserved[14] = {};
+  std::uint16_t colsb[16] = {};
+  std::uint8_t rows[16] = {};
+};
 
 /// A (m x k u8, lda) as 16 x 64-byte tiles, zero-padded: row block rb's k block kb at
 /// (rb * k_blocks + kb) * 1024. Row blocks are packed in parallel on `ex`.
@@ -100,11 +124,7 @@ inline AlignedBuffer<std::uint8_t> amx_pack_a(const std::uint8_t* a, std::size_t
 LOWBIT_AMX_ATTR inline void gemm_i8_group_amx(const std::uint8_t* a_tiles, std::size_t m, std::size_t k_blocks,
                                               const std::int8_t* group, std::int32_t* c, std::size_t ldc,
                                               std::size_t cols) noexcept {
-  struct alignas(64) Config {
-    std::uint8_t palette = 1, start_row = 0, reserved[14] = {};
-    std::uint16_t colsb[16] = {};
-    std::uint8_t rows[16] = {};
-  } cfg;
+  AmxTileConfig cfg;
   for (int t = 0; t < 8; ++t) cfg.colsb[t] = 64, cfg.rows[t] = 16;
   _tile_loadconfig(&cfg);
   alignas(64) std::int32_t edge[4][kAmxRows * 16];

@@ -130,7 +130,8 @@ void for_row_passes(std::size_t m, std::size_t row_bytes, std::size_t tiles, F&&
 /// Whether the integer path runs on AMX tiles (kernels/gemm_panels_amx.hpp) for m rows of w.
 template <class Panels>
 bool panels_a8_amx(const Panels& w, std::size_t m) noexcept {
-  return LOWBIT_HAVE_AMX && m >= kAmxRows && w.groups() != 0 && amx_active() && amx_panels_fit(w.group(0));
+  return LOWBIT_HAVE_AMX && m >= kAmxRows && w.groups() != 0 && amx_active() && amx_avx512_supported() &&
+         amx_panels_fit(w.group(0));
 }
 
 /// Y = X * W^T through the integer path; group(g) gives panel group g's descriptor.

@@ -54,8 +54,7 @@ struct AmxActivations {
         float* d = scales.data() + (rt * nb + b) * kAmxRows;
         for (std::size_t r = 0; r < kAmxRows; ++r) {
           const std::size_t i = rt * kAmxRows + r;
-          const std::int8_t* q = a.q + i * a.ldq + b * kPanelDepth;
-          if (i < m) std::memcpy(tile + r * kPanelDepth, q, kPanelDepth);
+          if (i < m) std::memcpy(tile + r * kPanelDepth, a.q + i * a.ldq + b * kPanelDepth, kPanelDepth);
           else std::memset(tile + r * kPanelDepth, 0, kPanelDepth);
           d[r] = i < m ? a.d[i * a.lds + b] * unit : 0.0f;
         }
@@ -116,11 +115,7 @@ template <int kW, int kH>
 LOWBIT_AMX512_ATTR inline void gemm_panels_a8_group_amx(const PanelGroup& p, const AmxActivations& a, std::size_t m,
                                                         std::size_t nb, float* c, std::size_t ldc,
                                                         std::size_t cols) noexcept {
-  struct alignas(64) Config {
-    std::uint8_t palette = 1, start_row = 0, reserved[14] = {};
-    std::uint16_t colsb[16] = {};
-    std::uint8_t rows[16] = {};
-  } cfg;
+  AmxTileConfig cfg;
   for (int set = 0; set < 2; ++set) {  // two tile sets: block b + 1's product overlaps block b's scaling
     cfg.colsb[3 * set] = 64, cfg.rows[3 * set] = 16;                         // C: 16 rows x 16 int32
     cfg.colsb[3 * set + 1] = kPanelDepth / kH, cfg.rows[3 * set + 1] = 16;  // A: 16 rows x 32 / kH s8
