@@ -42,15 +42,22 @@ inline std::atomic<bool>& amx_enabled_flag() {
 
 /// The CPU has AMX-TILE and AMX-INT8, the OS enabled their state (XCR0 bits 17, 18), and Linux
 /// granted this process the tile data (arch_prctl ARCH_REQ_XCOMP_PERM; asked once).
+#if LOWBIT_HAVE_AMX
+/// The OS-enabled state components (XCR0); only after CPUID's OSXSAVE.
+inline unsigned xcr0_low() noexcept {
+  unsigned lo, hi;
+  __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+  return lo;
+}
+#endif
+
 inline bool amx_supported() {
 #if LOWBIT_HAVE_AMX
   static const bool ok = [] {
     unsigned a, b, c, d;
     if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || (d >> 24 & 3u) != 3u) return false;
     if (!__get_cpuid(1, &a, &b, &c, &d) || !(c >> 27 & 1u)) return false;  // OSXSAVE, for xgetbv
-    unsigned lo, hi;
-    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-    if ((lo >> 17 & 3u) != 3u) return false;
+    if ((xcr0_low() >> 17 & 3u) != 3u) return false;
     constexpr long kReqXcompPerm = 0x1023, kXfeatureTileData = 18;
     return syscall(SYS_arch_prctl, kReqXcompPerm, kXfeatureTileData) == 0;
   }();
@@ -67,9 +74,7 @@ inline bool amx_avx512_supported() {
   static const bool ok = [] {
     unsigned a, b, c, d;
     if (!amx_supported() || !__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(b >> 16 & 1u) || !(b >> 30 & 1u)) return false;
-    unsigned lo, hi;
-    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-    return (lo & 0xe6u) == 0xe6u;  // SSE, AVX and the three AVX-512 states
+    return (xcr0_low() & 0xe6u) == 0xe6u;  // SSE, AVX and the three AVX-512 states
   }();
   return ok;
 #else

@@ -229,8 +229,7 @@ HWY_INLINE void PanelsF32Group(const kernels::detail::PanelGroup& p, const float
     const size_t kb = std::min(kKB, nb - b0);
     // the next panel's codes stream in while this one is multiplied: perf put 16% of the time
     // on the decode's first loads (the weights come from L3 once per row pass)
-    for (size_t b = b0 + kKB; b < std::min(nb, b0 + 2 * kKB); ++b)
-      for (size_t off = 0; off < p.block_bytes; off += 64) hwy::Prefetch(p.block(b) + off);
+    p.prefetch(b0 + kKB, b0 + 2 * kKB, nb);
     DecodePanel<kW, kF16>(p, b0, kb, panel);
     for (size_t col = 0; col < cols; col += kNV * L)
       for (size_t i = 0; i < m; i += kMR)

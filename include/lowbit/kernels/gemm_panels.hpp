@@ -19,6 +19,7 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <type_traits>
 #include <vector>
 
@@ -143,24 +144,20 @@ void run_panels_a8(const float* x, std::size_t m, std::size_t ldx, const Panels&
   const Q8Blocks av = a.view();
   const auto fn = LOWBIT_DISPATCH(GemmPanelsA8Group);
   const std::size_t per_task = m == 1 ? 8 : 1;  // GEMV: each thread streams long contiguous runs
-  [[maybe_unused]] const bool amx = panels_a8_amx(w, m);
+  const bool amx = panels_a8_amx(w, m);
   for_row_passes(m, a.row_bytes(), 16, [&](std::size_t i0, std::size_t rows) {  // 4-row tiles, AMX's 16
-#if LOWBIT_HAVE_AMX
-    if (amx) {
-      const AmxActivations tiles(av.from_row(i0), rows, w.blocks(), w.group(0).unit, ex);
-      ex.parallel_for(w.groups(), [&](std::size_t g) {
-        const std::size_t cols = std::min(kPanelCols, w.n() - g * kPanelCols);
-        gemm_panels_a8_amx(w.group(g), tiles, rows, w.blocks(), y + i0 * ldy + g * kPanelCols, ldy, cols);
-        scale_outputs(w.tensor_scale(), y + i0 * ldy + g * kPanelCols, ldy, rows, cols);
-      });
-      return;
-    }
-#endif
+    std::optional<AmxActivations> tiles;
+    if (amx) tiles.emplace(av.from_row(i0), rows, w.blocks(), w.group(0).unit, ex);
     ex.parallel_for(div_ceil(w.groups(), per_task), [&](std::size_t t) {
       for (std::size_t g = t * per_task; g < std::min(w.groups(), (t + 1) * per_task); ++g) {
         const std::size_t cols = std::min(kPanelCols, w.n() - g * kPanelCols);
-        fn(w.group(g), av.from_row(i0), rows, w.blocks(), y + i0 * ldy + g * kPanelCols, ldy, cols);
-        scale_outputs(w.tensor_scale(), y + i0 * ldy + g * kPanelCols, ldy, rows, cols);
+        float* yg = y + i0 * ldy + g * kPanelCols;
+#if LOWBIT_HAVE_AMX
+        if (tiles) gemm_panels_a8_amx(w.group(g), *tiles, rows, w.blocks(), yg, ldy, cols);
+        else
+#endif
+          fn(w.group(g), av.from_row(i0), rows, w.blocks(), yg, ldy, cols);
+        scale_outputs(w.tensor_scale(), yg, ldy, rows, cols);
       }
     });
   });

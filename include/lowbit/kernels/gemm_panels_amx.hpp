@@ -129,8 +129,7 @@ LOWBIT_AMX512_ATTR inline void gemm_panels_a8_group_amx(const PanelGroup& p, con
     const std::size_t nblk = std::min(AmxSlice::kBlocks, nb - b0);
     amx_unpack<kW, kH>(p, b0, nblk, s);
     // the next slice's panels stream in while this one is multiplied (the unpack stalled on them)
-    for (std::size_t b = b0 + nblk; b < std::min(nb, b0 + nblk + AmxSlice::kBlocks); ++b)
-      for (std::size_t off = 0; off < p.block_bytes; off += 64) _mm_prefetch(reinterpret_cast<const char*>(p.block(b) + off), _MM_HINT_T0);
+    p.prefetch(b0 + nblk, b0 + nblk + AmxSlice::kBlocks, nb);
     for (std::size_t rt = 0; rt < row_tiles; ++rt) {
       const std::size_t rows = std::min(kAmxRows, m - rt * kAmxRows);
       const std::uint8_t* a_tiles = a.tiles.data() + (rt * nb + b0) * AmxActivations::kTileBytes;
@@ -182,10 +181,13 @@ LOWBIT_AMX512_ATTR inline void gemm_panels_a8_group_amx(const PanelGroup& p, con
 /// The AMX kernel for group p's code width.
 inline void gemm_panels_a8_amx(const PanelGroup& p, const AmxActivations& a, std::size_t m, std::size_t nb, float* c,
                                std::size_t ldc, std::size_t cols) noexcept {
-  const bool halves = p.halves == 2;
-  if (p.width == 2) halves ? gemm_panels_a8_group_amx<2, 2>(p, a, m, nb, c, ldc, cols) : gemm_panels_a8_group_amx<2, 1>(p, a, m, nb, c, ldc, cols);
-  else if (p.width == 4) halves ? gemm_panels_a8_group_amx<4, 2>(p, a, m, nb, c, ldc, cols) : gemm_panels_a8_group_amx<4, 1>(p, a, m, nb, c, ldc, cols);
-  else halves ? gemm_panels_a8_group_amx<8, 2>(p, a, m, nb, c, ldc, cols) : gemm_panels_a8_group_amx<8, 1>(p, a, m, nb, c, ldc, cols);
+  const auto with_width = [&]<int kW>() {
+    if (p.halves == 2) gemm_panels_a8_group_amx<kW, 2>(p, a, m, nb, c, ldc, cols);
+    else gemm_panels_a8_group_amx<kW, 1>(p, a, m, nb, c, ldc, cols);
+  };
+  if (p.width == 2) with_width.template operator()<2>();
+  else if (p.width == 4) with_width.template operator()<4>();
+  else with_width.template operator()<8>();
 }
 #endif
 }  // namespace kernels::detail

@@ -16,6 +16,7 @@
 // scales inside each block.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -56,7 +57,7 @@ struct PanelGroup {
   float z0;                       ///< integer path: itable's offset
   float unit;                     ///< integer path: the value of integer 1 at scale 1
   std::size_t halves = 1;         ///< scale rows per block: 2 for 16-deep groups (blocks_per_group 1)
-  float zp_min = 0.0f, zp_max = 0.0f;  ///< the range of the zero points (integers) over the tensor
+  float zp_min = 0.0f, zp_max = 0.0f;  ///< a range holding 0 and every zero point (integers) of the tensor
   float u_max = 255.0f;                ///< integer path, 8-bit codes: the largest U a code stands for
 
   /// The scale and zero-point row of depth t (< 32) of block b.
@@ -73,6 +74,11 @@ struct PanelGroup {
     return zero_points != nullptr ? zero_points[param_row(b, t) * kPanelCols + j] : 0.0f;
   }
   const std::uint8_t* block(std::size_t b) const noexcept { return codes + b * block_bytes; }
+  /// Prefetches blocks [b0, b1) (clipped to nb), e.g. the next slice while one is multiplied.
+  void prefetch(std::size_t b0, std::size_t b1, std::size_t nb) const noexcept {
+    for (std::size_t b = b0; b < std::min(b1, nb); ++b)
+      for (std::size_t off = 0; off < block_bytes; off += 64) __builtin_prefetch(block(b) + off);
+  }
 };
 
 /// Activations quantized per 32-block (Q8_0's rule): codes, scales and each block's code sum.
