@@ -123,6 +123,12 @@ void BM_Requantize(benchmark::State& st) {
   st.SetLabel(kSimd ? "lowbit requantize " + lb::kernels::target_name() : std::string("OutputStage::apply, scalar"));
 }
 
+/// "+AMX" where the panel GEMM's path (integer or weight-only) runs on AMX tiles for m rows.
+template <class Panels>
+std::string amx_suffix(bool a8, const Panels& p, std::size_t m) {
+  return (a8 ? lb::kernels::detail::panels_a8_amx(p, m) : lb::kernels::detail::panels_f32_amx(p, m)) ? "+AMX" : "";
+}
+
 /// 4-bit weights (Q4_0 panels) x f32 activations: W4A8 (activations quantized per 32-block inside
 /// the call, counted) or weight-only.
 template <bool kA8>
@@ -141,7 +147,7 @@ void BM_GemmQ4(benchmark::State& st) {
   }
   set_ops(st, m, n, k, threads);
   st.SetLabel(std::string(kA8 ? "lowbit W4A8 q4_0 x q8_0-blocks " : "lowbit weight-only q4_0 x f32 ") +
-              lb::kernels::target_name() + (kA8 && lb::kernels::detail::panels_a8_amx(packed, m) ? "+AMX" : ""));
+              lb::kernels::target_name() + amx_suffix(kA8, packed, m));
 }
 
 /// Any PackedMatrix composition in PackedPanels: the integer path (kA8, activations quantized
@@ -162,7 +168,7 @@ void BM_GemmPanels(benchmark::State& st) {
   }
   set_ops(st, m, n, k, threads);
   st.SetLabel("lowbit " + Q::name() + " / " + G::name() + (kA8 ? " x q8_0-blocks " : " x f32 ") +
-              lb::kernels::target_name() + (kA8 && lb::kernels::detail::panels_a8_amx(packed, m) ? "+AMX" : ""));
+              lb::kernels::target_name() + amx_suffix(kA8, packed, m));
 }
 
 /// Binary x binary (XNOR-popcount), activations' sign bits packed beforehand (as a binary

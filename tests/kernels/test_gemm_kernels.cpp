@@ -129,7 +129,8 @@ TEST_CASE("kernels: W4A8 and weight-only Q4 GEMM match the reference on every ta
   struct S {
     std::size_t m, n, k;
   };
-  // 100 x 8192: several row passes (detail::for_row_passes: 80 rows for W4A8, 24 for weight-only)
+  // 100 x 8192: several row passes (detail::for_row_passes: 80 rows for W4A8, 24 for weight-only,
+  // 32 for weight-only on AMX tiles)
   for (S s : {S{1, 1, 32}, S{1, 255, 1024}, S{3, 17, 96}, S{5, 64, 32}, S{17, 65, 320}, S{7, 130, 0}, S{6, 3, 64},
               S{100, 70, 8192}}) {
     const auto w = random_q4(s.n, s.k, rng);
@@ -180,6 +181,34 @@ TEST_CASE("kernels: W4A8 and weight-only Q4 GEMM match the reference on every ta
     });
     require_amx_matches_vnni(packed, x, s.m, ldx, ldy);
   }
+}
+
+TEST_CASE("kernels: weight-only Q4 GEMM rounds a lone product once, on every path", "[kernels][gemm][q4]") {
+  // x = +-(1 + 2^-8 + 2^-23) needs all 24 bits: on AMX tiles, its three bf16 parts (1, 2^-8,
+  // 2^-23) must all reach the sum. Scale 1, so y = fl(x * (q - 8)) on every path.
+  const std::size_t m = 19, n = 70, k = 64;
+  std::mt19937 rng(5);
+  lb::BlockMatrix<lb::gguf::Q4_0> w(n, k);
+  std::vector<std::uint8_t> q(n * k);
+  for (std::size_t j = 0; j < n; ++j)
+    for (std::size_t b = 0; b < k / 32; ++b) {
+      for (std::size_t t = 0; t < 32; ++t) q[j * k + 32 * b + t] = static_cast<std::uint8_t>(rng() % 16);
+      lb::gguf::detail::pack_nibbles(q.data() + j * k + 32 * b, w.row(j)[b].qs);
+      w.row(j)[b].d = lb::gguf::to_f16(1.0f);
+    }
+  const lb::kernels::PackedQ4 packed(w);
+  const float v = 1.0f + std::ldexp(1.0f, -8) + std::ldexp(1.0f, -23);
+  std::vector<float> x(m * k, 0.0f);
+  for (std::size_t i = 0; i < m; ++i) x[i * k + (i * 7) % k] = i % 2 == 0 ? v : -v;
+  for_each_target_and_amx([&] {
+    std::vector<float> y(m * n, -7.0f);
+    lb::kernels::gemm_q4_f32(x.data(), m, k, packed, y.data());
+    for (std::size_t i = 0; i < m; ++i)
+      for (std::size_t j = 0; j < n; ++j) {
+        const std::size_t t = (i * 7) % k;
+        REQUIRE(y[i * n + j] == x[i * k + t] * static_cast<float>(static_cast<int>(q[j * k + t]) - 8));
+      }
+  });
 }
 
 TEST_CASE("kernels: Q4 GEMM argument errors leave the output untouched", "[kernels][gemm][q4]") {

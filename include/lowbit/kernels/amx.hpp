@@ -81,6 +81,19 @@ inline bool amx_avx512_supported() {
   return false;
 #endif
 }
+
+/// amx_avx512_supported, plus AMX-BF16 (the weight-only panel GEMM's tdpbf16ps).
+inline bool amx_bf16_supported() {
+#if LOWBIT_HAVE_AMX
+  static const bool ok = [] {
+    unsigned a, b, c, d;
+    return amx_avx512_supported() && __get_cpuid_count(7, 0, &a, &b, &c, &d) && (d >> 22 & 1u);
+  }();
+  return ok;
+#else
+  return false;
+#endif
+}
 }  // namespace detail
 
 /// Whether the int8 GEMMs and the integer panel GEMMs (kernels/gemm_panels_amx.hpp) use AMX tiles

@@ -4,7 +4,8 @@
 // products, both Y (m x n) = X (m x k) * W^T, threaded over 64-column groups (results do not
 // depend on the executor):
 //  - gemm_f32 (weight-only, every quantizer): X stays f32; W is decoded to exactly
-//    ref::dequantize's values, 64 x 64 at a time in L1, and multiplied by FMA tiles;
+//    ref::dequantize's values, 64 x 64 at a time in L1, and multiplied by FMA tiles; on AMX
+//    (kernels/gemm_panels_amx.hpp) integer-valued weights meet X split into three bf16 parts;
 //  - gemm_a8 (integer path; quantizers whose values are integers times a power of two at
 //    scale 1: Int/UInt symmetric and affine at 2..8 bits, ternary, binary, power-of-two up to 4
 //    bits, FP4 E2M1, FP6 E2M3, ...): X is quantized per 32-block by Q8_0's rule and each block's
@@ -121,10 +122,10 @@ inline void scale_outputs(float ts, float* y, std::size_t ldy, std::size_t m, st
 /// while every column group streams by, where one pass over all rows would re-read X from L3 or
 /// DRAM once per group (512 x 4096 f32 is 8 MiB). 1 MiB: all of Zen 4's L2, half of current
 /// Intel server cores'. Passes are whole multiples of `tiles` rows (the kernels' row tiles).
+inline constexpr std::size_t kL2Budget = std::size_t{1} << 20;
 template <class F>
-void for_row_passes(std::size_t m, std::size_t row_bytes, std::size_t tiles, F&& f) {
-  constexpr std::size_t kL2Budget = std::size_t{1} << 20;
-  const std::size_t rows = std::max(tiles, kL2Budget / std::max<std::size_t>(row_bytes, 1) / tiles * tiles);
+void for_row_passes(std::size_t m, std::size_t row_bytes, std::size_t tiles, F&& f, std::size_t budget = kL2Budget) {
+  const std::size_t rows = std::max(tiles, budget / std::max<std::size_t>(row_bytes, 1) / tiles * tiles);
   for (std::size_t i0 = 0; i0 < m; i0 += rows) f(i0, std::min(rows, m - i0));
 }
 
@@ -133,6 +134,13 @@ template <class Panels>
 bool panels_a8_amx(const Panels& w, std::size_t m) noexcept {
   return LOWBIT_HAVE_AMX && m >= kAmxRows && w.groups() != 0 && amx_active() && amx_avx512_supported() &&
          amx_panels_fit(w.group(0));
+}
+
+/// Whether the weight-only path runs on AMX tiles for m rows of w: integer-valued weights that
+/// fit s8 (exact in bf16), as the integer path's.
+template <class Panels>
+bool panels_f32_amx(const Panels& w, std::size_t m) noexcept {
+  return panels_a8_amx(w, m) && w.group(0).unit != 0.0f && amx_bf16_supported();
 }
 
 /// Y = X * W^T through the integer path; group(g) gives panel group g's descriptor.
@@ -153,7 +161,7 @@ void run_panels_a8(const float* x, std::size_t m, std::size_t ldx, const Panels&
         const std::size_t cols = std::min(kPanelCols, w.n() - g * kPanelCols);
         float* yg = y + i0 * ldy + g * kPanelCols;
 #if LOWBIT_HAVE_AMX
-        if (tiles) gemm_panels_a8_amx(w.group(g), *tiles, rows, w.blocks(), yg, ldy, cols);
+        if (tiles) gemm_panels_amx<false>(w.group(g), *tiles, rows, w.blocks(), yg, ldy, cols);
         else
 #endif
           fn(w.group(g), av.from_row(i0), rows, w.blocks(), yg, ldy, cols);
@@ -177,13 +185,27 @@ void run_panels_f32(const float* x, std::size_t m, std::size_t ldx, const Panels
     ldx = kp;
   }
   const auto fn = LOWBIT_DISPATCH(GemmPanelsF32Group);
-  for_row_passes(m, kp * sizeof(float), 12, [&](std::size_t i0, std::size_t rows) {  // 4- and 6-row tiles
+  const bool amx = panels_f32_amx(w, m);
+  // 4- and 6-row FMA tiles, or AMX's 16 rows of three bf16 an activation. AMX CPUs have 2 MiB of L2
+  // a core: each pass's weights are unpacked once more, so its tiles take 1.5 MiB (m = 512,
+  // n = k = 4096: 92 ms, 107 ms with 1 MiB).
+  const std::size_t row_bytes = amx ? 3 * 2 * kp : kp * sizeof(float);
+  for_row_passes(m, row_bytes, amx ? 16 : 12, [&](std::size_t i0, std::size_t rows) {
+    std::optional<AmxActivations> tiles;
+#if LOWBIT_HAVE_AMX
+    if (amx) tiles.emplace(x + i0 * ldx, ldx, rows, w.blocks(), ex);
+#endif
     ex.parallel_for(w.groups(), [&](std::size_t g) {
       const std::size_t cols = std::min(kPanelCols, w.n() - g * kPanelCols);
-      fn(w.group(g), x + i0 * ldx, ldx, rows, w.blocks(), y + i0 * ldy + g * kPanelCols, ldy, cols);
-      scale_outputs(w.tensor_scale(), y + i0 * ldy + g * kPanelCols, ldy, rows, cols);
+      float* yg = y + i0 * ldy + g * kPanelCols;
+#if LOWBIT_HAVE_AMX
+      if (tiles) gemm_panels_amx<true>(w.group(g), *tiles, rows, w.blocks(), yg, ldy, cols);
+      else
+#endif
+        fn(w.group(g), x + i0 * ldx, ldx, rows, w.blocks(), yg, ldy, cols);
+      scale_outputs(w.tensor_scale(), yg, ldy, rows, cols);
     });
-  });
+  }, amx ? kL2Budget * 3 / 2 : kL2Budget);
 }
 }  // namespace detail
 
@@ -317,8 +339,9 @@ class PackedPanels {
   std::vector<float> scales_, zero_points_;
 };
 
-/// Weight-only: Y (m x n, ldy; 0 = n) = X (m x k, ldx; 0 = k) * W^T in f32 (FMA; per output, k
-/// summed in order, within (k + 2) * 2^-24 * sum |x * w| of the exact dot). Errors
+/// Weight-only: Y (m x n, ldy; 0 = n) = X (m x k, ldx; 0 = k) * W^T in f32 (FMA, per output k
+/// summed in order; or per block on AMX tiles, kernels/gemm_panels_amx.hpp), within
+/// (k + 2) * 2^-24 * sum |x * w| of the exact dot. Errors
 /// (argument_error): strides smaller than the shape, null pointers, a non-finite activation.
 /// Nothing is written on error.
 template <class Q, class G>

@@ -6,7 +6,8 @@
 //  - gemm_q4_a8 (W4A8, integer path): X is quantized per 32-block by Q8_0's rule (as ggml's
 //    mul_mat does), each block product is exact int32 and scaled by dw * dx: every per-block term
 //    is bit-identical to ggml's Q4_0 x Q8_0 dot; only the f32 summation order differs.
-//  - gemm_q4_f32 (weight-only): X stays f32; W is decoded to exactly Q4_0's dequantized values.
+//  - gemm_q4_f32 (weight-only): X stays f32; W is decoded to exactly Q4_0's dequantized values
+//    (on AMX tiles: X in three exact bf16 parts times the integers q - 8, kernels/gemm_panels_amx.hpp).
 #pragma once
 
 #include <algorithm>
@@ -92,7 +93,8 @@ inline void gemm_q4_a8(const float* x, std::size_t m, std::size_t ldx, const Pac
   detail::run_panels_a8(x, m, ldx, w, y, ldy, ex);
 }
 
-/// Weight-only: Y = X * W^T in f32 (FMA; per output, k summed in order). Errors as gemm_q4_a8.
+/// Weight-only: Y = X * W^T in f32 (FMA, per output k summed in order; per block on AMX tiles),
+/// within (k + 2) * 2^-24 * sum |x * w| of the exact dot. Errors as gemm_q4_a8.
 inline void gemm_q4_f32(const float* x, std::size_t m, std::size_t ldx, const PackedQ4& w, float* y,
                         std::size_t ldy = 0, const Executor& ex = {}) {
   detail::run_panels_f32(x, m, ldx, w, y, ldy, ex);
