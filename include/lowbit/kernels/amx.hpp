@@ -136,12 +136,14 @@ inline AlignedBuffer<std::uint8_t> amx_pack_a(const std::uint8_t* a, std::size_t
 }
 
 #if LOWBIT_HAVE_AMX
-/// C[m x cols] (ldc) = A * B for one 64-column group of PackedI8 (k padded to 64 there, so
-/// k_blocks full B tiles exist), A from amx_pack_a. Two row blocks by two column tiles per pass:
-/// tmm0..3 accumulate, tmm4/5 hold A, tmm6/7 hold B. Tiles over C's edges go through a scratch.
-LOWBIT_AMX_ATTR inline void gemm_i8_group_amx(const std::uint8_t* a_tiles, std::size_t m, std::size_t k_blocks,
-                                              const std::int8_t* group, std::int32_t* c, std::size_t ldc,
-                                              std::size_t cols) noexcept {
+/// C[m x cols] (ldc) = A * B for `cols` columns of PackedI8 from group `groups` on (consecutive
+/// groups, group_bytes apart; k padded to 64 there, so k_blocks full B tiles exist), A from
+/// amx_pack_a. Two row blocks by two column tiles per pass: tmm0..3 accumulate, tmm4/5 hold A,
+/// tmm6/7 hold B. Row blocks outermost: a pair's A tiles stay in L1 across the groups (1024^3:
+/// 2.78 vs 3.13 ms with 4 groups a call instead of 1). Tiles over C's edges go through a scratch.
+LOWBIT_AMX_ATTR inline void gemm_i8_groups_amx(const std::uint8_t* a_tiles, std::size_t m, std::size_t k_blocks,
+                                               const std::int8_t* groups, std::size_t group_bytes, std::int32_t* c,
+                                               std::size_t ldc, std::size_t cols) noexcept {
   AmxTileConfig cfg;
   for (int t = 0; t < 8; ++t) cfg.colsb[t] = 64, cfg.rows[t] = 16;
   _tile_loadconfig(&cfg);
@@ -156,7 +158,7 @@ LOWBIT_AMX_ATTR inline void gemm_i8_group_amx(const std::uint8_t* a_tiles, std::
       _tile_zero(1);
       _tile_zero(2);
       _tile_zero(3);
-      const std::int8_t* b = group + 4 * j0;
+      const std::int8_t* b = groups + (j0 / 64) * group_bytes + 4 * (j0 % 64);
       for (std::size_t kb = 0; kb < k_blocks; ++kb, b += 16 * 256) {
         _tile_loadd(6, b, 256);
         _tile_loadd(7, b + 64, 256);

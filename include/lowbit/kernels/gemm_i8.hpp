@@ -50,12 +50,14 @@ class PackedI8 {
   std::size_t n() const noexcept { return n_; }
   std::size_t k() const noexcept { return k_; }
   std::size_t groups() const noexcept { return div_ceil(n_, kGroup); }
-  const std::int8_t* group(std::size_t g) const noexcept { return data_.data() + g * round_up(k_, 64) * kGroup; }
+  const std::int8_t* group(std::size_t g) const noexcept { return data_.data() + g * group_bytes(); }
+  /// Bytes of one group's panel (k padded to 64).
+  std::size_t group_bytes() const noexcept { return round_up(k_, 64) * kGroup; }
   std::span<const std::int32_t> col_sums() const noexcept { return col_sums_; }
   std::size_t bytes() const noexcept { return data_.bytes(); }
 
  private:
-  std::int8_t* group(std::size_t g) noexcept { return data_.data() + g * round_up(k_, 64) * kGroup; }
+  std::int8_t* group(std::size_t g) noexcept { return data_.data() + g * group_bytes(); }
   std::size_t n_ = 0, k_ = 0;
   AlignedBuffer<std::int8_t> data_;
   std::vector<std::int32_t> col_sums_;
@@ -77,7 +79,8 @@ inline bool check_gemm_i8(const void* a, std::size_t m, std::size_t& lda, const 
 }
 
 /// One int8 GEMM call's per-group kernel: AMX when active and m >= 16 (A packed into tiles once,
-/// here), else the dispatched SIMD kernel. group(g, c, ldc) writes C's columns of group g.
+/// here), else the dispatched SIMD kernel. (g0, g1, c, ldc) writes C's columns of groups
+/// [g0, g1), c pointing at group g0's.
 class GemmI8Groups {
  public:
   GemmI8Groups(const std::uint8_t* a, std::size_t m, std::size_t lda, const PackedI8& w, const Executor& ex)
@@ -88,13 +91,18 @@ class GemmI8Groups {
     (void)ex;
 #endif
   }
-  void operator()(std::size_t g, std::int32_t* c, std::size_t ldc) const {
-    const std::size_t cols = std::min(PackedI8::kGroup, w_.n() - g * PackedI8::kGroup);
+  void operator()(std::size_t g0, std::size_t g1, std::int32_t* c, std::size_t ldc) const {
+    const auto cols = [&](std::size_t g) { return std::min(g * PackedI8::kGroup, w_.n()) - g0 * PackedI8::kGroup; };
 #if LOWBIT_HAVE_AMX
-    if (!a_tiles_.empty()) return gemm_i8_group_amx(a_tiles_.data(), m_, div_ceil(w_.k(), kAmxDepth), w_.group(g), c, ldc, cols);
+    if (!a_tiles_.empty())
+      return gemm_i8_groups_amx(a_tiles_.data(), m_, div_ceil(w_.k(), kAmxDepth), w_.group(g0),
+                                w_.group_bytes(), c, ldc, cols(g1));
 #endif
-    simd_(a_, m_, w_.k(), lda_, w_.group(g), c, ldc, cols);
+    for (std::size_t g = g0; g < g1; ++g)
+      simd_(a_, m_, w_.k(), lda_, w_.group(g), c + cols(g), ldc, cols(g + 1) - cols(g));
   }
+  /// Groups per parallel task: up to 4 (AMX keeps A in L1 across them), while there are 4 tasks.
+  std::size_t per_task() const noexcept { return std::clamp<std::size_t>(w_.groups() / 4, 1, 4); }
 
  private:
   const std::uint8_t* a_;
@@ -113,7 +121,10 @@ inline void gemm_u8s8s32(const std::uint8_t* a, std::size_t m, std::size_t lda, 
     return;
   }
   const detail::GemmI8Groups groups(a, m, lda, w, ex);
-  ex.parallel_for(w.groups(), [&](std::size_t g) { groups(g, c + g * PackedI8::kGroup, ldc); });
+  const std::size_t per = groups.per_task();
+  ex.parallel_for(div_ceil(w.groups(), per), [&](std::size_t t) {
+    groups(t * per, std::min(w.groups(), (t + 1) * per), c + t * per * PackedI8::kGroup, ldc);
+  });
 }
 
 }  // namespace kernels
