@@ -43,7 +43,8 @@ TEST_CASE("kernels: u8 x s8 -> s32 GEMM is exact for ragged shapes on every targ
   lb::ThreadPool pool(2);
   for (Case s : {Case{1, 1, 1}, Case{3, 17, 5}, Case{7, 64, 4}, Case{6, 65, 255}, Case{17, 130, 257},
                  Case{13, 3, 1000}, Case{1, 255, 3}, Case{64, 200, 64}, Case{16, 64, 64}, Case{40, 70, 1000},
-                 Case{33, 17, 129}, Case{35, 1000, 70}}) {  // 16 groups, 4 a task (the last ragged)
+                 Case{33, 17, 129}, Case{35, 1000, 70},  // AMX: 4 tasks of 4 groups (the last ragged)
+                 Case{300, 130, 70}}) {                            // AMX: 3 row tasks x 2 of the 3 groups
     const std::size_t lda = s.k + 3, ldw = s.k + 1, ldc = s.n + 2;  // strides, odd offsets
     std::vector<std::uint8_t> a(s.m * lda + 1);
     std::vector<std::int8_t> w(s.n * ldw);

@@ -139,8 +139,9 @@ inline AlignedBuffer<std::uint8_t> amx_pack_a(const std::uint8_t* a, std::size_t
 /// C[m x cols] (ldc) = A * B for `cols` columns of PackedI8 from group `groups` on (consecutive
 /// groups, group_bytes apart; k padded to 64 there, so k_blocks full B tiles exist), A from
 /// amx_pack_a. Two row blocks by two column tiles per pass: tmm0..3 accumulate, tmm4/5 hold A,
-/// tmm6/7 hold B. Row blocks outermost: a pair's A tiles stay in L1 across the groups (1024^3:
-/// 2.78 vs 3.13 ms with 4 groups a call instead of 1). Tiles over C's edges go through a scratch.
+/// tmm6/7 hold B. Row blocks outermost: a pair's A tiles stay in L1 across the groups (1024^3,
+/// one thread: 2.78 vs 3.13 ms with 4 groups a call instead of 1). Tiles over C's edges go
+/// through a scratch.
 LOWBIT_AMX_ATTR inline void gemm_i8_groups_amx(const std::uint8_t* a_tiles, std::size_t m, std::size_t k_blocks,
                                                const std::int8_t* groups, std::size_t group_bytes, std::int32_t* c,
                                                std::size_t ldc, std::size_t cols) noexcept {

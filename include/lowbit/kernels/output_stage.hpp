@@ -109,7 +109,7 @@ inline void gemm_u8s8_requant(const std::uint8_t* a, std::size_t m, std::size_t 
   ex.parallel_for(w.groups(), [&](std::size_t g) {
     const std::size_t j0 = g * PackedI8::kGroup, cols = std::min(PackedI8::kGroup, w.n() - j0);
     std::vector<std::int32_t> acc(m * PackedI8::kGroup, 0);
-    if (w.k() != 0) groups(g, g + 1, acc.data(), PackedI8::kGroup);
+    if (w.k() != 0) groups(g, acc.data(), PackedI8::kGroup);
     detail::requantize_columns(acc.data(), PackedI8::kGroup, m, j0, cols, w.col_sums(), stage, c, ldc);
   });
 }
