@@ -447,7 +447,8 @@ std::int32_t tflite_mbqm(std::int32_t x, std::int32_t mult, int shift) {
 TEST_CASE("kernels: int8 GEMM with the gemmlowp output stage matches TFLite's arithmetic", "[kernels][gemm][requant]") {
   std::mt19937 rng(9);
   lb::ThreadPool pool(2);
-  for (Case s : {Case{1, 1, 1}, Case{5, 70, 33}, Case{17, 130, 257}, Case{3, 64, 0}, Case{40, 70, 100}, Case{20, 1, 0}}) {
+  for (Case s : {Case{1, 1, 1}, Case{5, 70, 33}, Case{17, 130, 257}, Case{3, 64, 0}, Case{40, 70, 100}, Case{20, 1, 0},
+                 Case{150, 700, 100}}) {  // AMX: 2 row tasks x 2 column chunks, ragged
     std::vector<std::uint8_t> a(s.m * s.k);
     std::vector<std::int8_t> w(s.n * s.k);
     for (auto& v : a) v = static_cast<std::uint8_t>(rng());

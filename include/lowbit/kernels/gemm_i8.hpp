@@ -78,25 +78,19 @@ inline bool check_gemm_i8(const void* a, std::size_t m, std::size_t& lda, const 
   return m != 0 && w.n() != 0;
 }
 
-/// One int8 GEMM call's per-group kernel: AMX when active and m >= 16 (A packed into tiles once,
-/// here), else the dispatched SIMD kernel. group(g, c, ldc) writes C's columns of group g.
+/// Whether the int8 GEMMs take AMX tiles for m rows of w (kernels/amx.hpp).
+inline bool gemm_i8_on_amx(std::size_t m, const PackedI8& w) {
+  return LOWBIT_HAVE_AMX && m >= kAmxRows && w.k() != 0 && amx_active();
+}
+
+/// The int8 GEMMs' per-group SIMD kernel (the dispatched target's). group(g, c, ldc) writes C's
+/// columns of group g.
 class GemmI8Groups {
  public:
-  GemmI8Groups(const std::uint8_t* a, std::size_t m, std::size_t lda, const PackedI8& w, const Executor& ex)
-      : a_(a), m_(m), lda_(lda), w_(w), simd_(&LOWBIT_DISPATCH(GemmI8Group)) {
-#if LOWBIT_HAVE_AMX
-    if (m >= kAmxRows && amx_active()) a_tiles_ = amx_pack_a(a, m, w.k(), lda, ex);
-#else
-    (void)ex;
-#endif
-  }
+  GemmI8Groups(const std::uint8_t* a, std::size_t m, std::size_t lda, const PackedI8& w)
+      : a_(a), m_(m), lda_(lda), w_(w), simd_(&LOWBIT_DISPATCH(GemmI8Group)) {}
   void operator()(std::size_t g, std::int32_t* c, std::size_t ldc) const {
-    const std::size_t cols = std::min(PackedI8::kGroup, w_.n() - g * PackedI8::kGroup);
-#if LOWBIT_HAVE_AMX
-    if (!a_tiles_.empty())
-      return gemm_i8_groups_amx(a_tiles_.data(), m_, div_ceil(w_.k(), kAmxDepth), w_.group(g), w_.group_bytes(), c, ldc, cols);
-#endif
-    simd_(a_, m_, w_.k(), lda_, w_.group(g), c, ldc, cols);
+    simd_(a_, m_, w_.k(), lda_, w_.group(g), c, ldc, std::min(PackedI8::kGroup, w_.n() - g * PackedI8::kGroup));
   }
 
  private:
@@ -104,19 +98,20 @@ class GemmI8Groups {
   std::size_t m_, lda_;
   const PackedI8& w_;
   decltype(&HWY_STATIC_DISPATCH(GemmI8Group)) simd_;
-  AlignedBuffer<std::uint8_t> a_tiles_;
 };
 
 #if LOWBIT_HAVE_AMX
-/// The int8 GEMM on AMX tiles, in tasks of up to 128 rows, split by column groups too while there
-/// are fewer than 4 row tasks. Each task packs its own rows: A's tiles stay in its core's caches
-/// (1024^3 on 2 threads: 2.3 -> 3.3 TOPS, where tiles packed by the other core were read across).
-/// A task runs its groups in chunks of 1 MiB of weights, each chunk from L2 for all its rows.
-inline void gemm_i8_amx(const std::uint8_t* a, std::size_t m, std::size_t lda, const PackedI8& w, std::int32_t* c,
-                        std::size_t ldc, const Executor& ex) {
+/// The int8 GEMM on AMX tiles (gemm_i8_on_amx), in tasks of up to 128 rows, split by column
+/// groups too while there are fewer than 4 row tasks. Each task packs its own rows: A's tiles
+/// stay in its core's caches (1024^3 on 2 threads: 2.3 -> 3.3 TOPS, where tiles packed by the
+/// other core were read across). A task runs its groups in chunks of 1 MiB of weights, each chunk
+/// from L2 for all its rows: out(r0, rows, g, cols, product) per chunk, where product(dst, ldd)
+/// writes the int32 block of rows [r0, r0 + rows) and columns [64 g, 64 g + cols).
+template <class Out>
+void gemm_i8_amx(const std::uint8_t* a, std::size_t m, std::size_t lda, const PackedI8& w, const Executor& ex, Out&& out) {
   const std::size_t kb = div_ceil(w.k(), kAmxDepth);
   const std::size_t rows_per = std::clamp<std::size_t>((std::size_t{512} << 10) / (kb * kAmxDepth) / 32 * 32, 32, 128);
-  const std::size_t chunk = std::max<std::size_t>(1, (std::size_t{1} << 20) / w.group_bytes());  // groups
+  const std::size_t chunk = std::clamp<std::size_t>((std::size_t{1} << 20) / w.group_bytes(), 1, 16);  // groups
   const std::size_t row_tasks = div_ceil(m, rows_per), col_tasks = std::min(w.groups(), div_ceil(4, row_tasks));
   const std::size_t per = div_ceil(w.groups(), col_tasks);
   // few rows (several tasks a row chunk): packed once for all tasks
@@ -126,9 +121,12 @@ inline void gemm_i8_amx(const std::uint8_t* a, std::size_t m, std::size_t lda, c
     const std::size_t g_end = std::min(w.groups(), (t % col_tasks + 1) * per);
     const AlignedBuffer<std::uint8_t> own = col_tasks > 1 ? AlignedBuffer<std::uint8_t>{} : amx_pack_a(a + r0 * lda, rows, w.k(), lda, Executor{});
     const std::uint8_t* tiles = col_tasks > 1 ? shared.data() + r0 / kAmxRows * kb * kAmxTile : own.data();
-    for (std::size_t g = t % col_tasks * per; g < g_end; g += chunk)
-      gemm_i8_groups_amx(tiles, rows, kb, w.group(g), w.group_bytes(), c + r0 * ldc + g * PackedI8::kGroup, ldc,
-                         std::min(std::min(g_end, g + chunk) * PackedI8::kGroup, w.n()) - g * PackedI8::kGroup);
+    for (std::size_t g = t % col_tasks * per; g < g_end; g += chunk) {
+      const std::size_t cols = std::min(std::min(g_end, g + chunk) * PackedI8::kGroup, w.n()) - g * PackedI8::kGroup;
+      out(r0, rows, g, cols, [&](std::int32_t* dst, std::size_t ldd) {
+        gemm_i8_groups_amx(tiles, rows, kb, w.group(g), w.group_bytes(), dst, ldd, cols);
+      });
+    }
   });
 }
 #endif
@@ -142,9 +140,12 @@ inline void gemm_u8s8s32(const std::uint8_t* a, std::size_t m, std::size_t lda, 
     return;
   }
 #if LOWBIT_HAVE_AMX
-  if (m >= detail::kAmxRows && amx_active()) return detail::gemm_i8_amx(a, m, lda, w, c, ldc, ex);
+  if (detail::gemm_i8_on_amx(m, w))
+    return detail::gemm_i8_amx(a, m, lda, w, ex, [&](std::size_t r0, std::size_t, std::size_t g, std::size_t, auto product) {
+      product(c + r0 * ldc + g * PackedI8::kGroup, ldc);
+    });
 #endif
-  const detail::GemmI8Groups groups(a, m, lda, w, ex);
+  const detail::GemmI8Groups groups(a, m, lda, w);
   ex.parallel_for(w.groups(), [&](std::size_t g) { groups(g, c + g * PackedI8::kGroup, ldc); });
 }
 

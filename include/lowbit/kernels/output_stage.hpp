@@ -105,7 +105,17 @@ inline void gemm_u8s8_requant(const std::uint8_t* a, std::size_t m, std::size_t 
                               const OutputStage& stage, std::int8_t* c, std::size_t ldc = 0, const Executor& ex = {}) {
   stage.validate(w.n());
   if (!detail::check_gemm_i8(a, m, lda, w, c, ldc)) return;
-  const detail::GemmI8Groups groups(a, m, lda, w, ex);
+#if LOWBIT_HAVE_AMX
+  if (detail::gemm_i8_on_amx(m, w))
+    return detail::gemm_i8_amx(a, m, lda, w, ex, [&](std::size_t r0, std::size_t rows, std::size_t g, std::size_t cols, auto product) {
+      std::vector<std::int32_t> acc(rows * cols);
+      product(acc.data(), cols);
+      for (std::size_t j = 0; j < cols; j += PackedI8::kGroup)
+        detail::requantize_columns(acc.data() + j, cols, rows, g * PackedI8::kGroup + j, std::min(PackedI8::kGroup, cols - j),
+                                   w.col_sums(), stage, c + r0 * ldc, ldc);
+    });
+#endif
+  const detail::GemmI8Groups groups(a, m, lda, w);
   ex.parallel_for(w.groups(), [&](std::size_t g) {
     const std::size_t j0 = g * PackedI8::kGroup, cols = std::min(PackedI8::kGroup, w.n() - j0);
     std::vector<std::int32_t> acc(m * PackedI8::kGroup, 0);
