@@ -131,30 +131,34 @@ bool DecodeMinifloats(const uint8_t* HWY_RESTRICT row, size_t row_bytes, size_t 
 #else
   const hn::ScalableTag<float> df;
   const hn::RebindToUnsigned<decltype(df)> du;
-  const hn::RebindToSigned<decltype(df)> di;
   const size_t N = hn::Lanes(df);
-  const auto exp_mask = hn::Set(du, (1u << exp) - 1), man_mask = hn::Set(du, (1u << man) - 1);
-  const auto rebias = hn::Set(du, static_cast<uint32_t>(127 - bias));
-  const auto sub_unit = hn::Set(df, std::ldexp(1.0f, 1 - bias - man));  // subnormal m * 2^(1 - bias - man)
   const auto nan = hn::Set(du, 0x7FC00000u), inf = hn::Set(du, 0x7F800000u);
+  // The exponent and mantissa fields as an f32's, the exponent rebiased by an integer add: the
+  // value for e > 0. For e = 0 the exponent is rebiased one higher and 2^(1 - bias) subtracted:
+  // m * 2^(1 - bias - man) exactly, with no subnormal operand (x86 takes a slow assist on those).
+  const uint32_t body_bits = (1u << (exp + man)) - 1, top_body = ((1u << exp) - 1) << man;
+  const auto body_mask = hn::Set(du, body_bits);
+  const auto rebias_bits = hn::Set(du, static_cast<uint32_t>(127 - bias) << 23);
+  const auto sub_one = hn::Set(du, 1u << 23), first_normal = hn::Set(du, 1u << man);
+  const auto sub_base = hn::Set(df, std::ldexp(1.0f, 1 - bias));
   for (size_t g0 = 0, g = 0; g0 < n; g0 += gw, ++g) {
     const size_t end = std::min(n, g0 + gw);
     const auto vscale = hn::Set(df, scales[g]);
     for (size_t i = g0; i < end; i += N) {
       const size_t count = std::min(N, end - i);
       const auto c = LoadCodes<kBits>(du, row, row_bytes, i, count);
-      const auto e = hn::And(hn::ShiftRightSame(c, man), exp_mask), m = hn::And(c, man_mask);
       const auto sign = is_signed ? hn::ShiftLeftSame(hn::ShiftRightSame(c, exp + man), 31) : hn::Zero(du);
-      const auto normal = hn::Or(hn::ShiftLeft<23>(hn::Add(e, rebias)), hn::ShiftLeftSame(m, 23 - man));
-      const auto sub = hn::BitCast(du, hn::Mul(hn::ConvertTo(df, hn::BitCast(di, m)), sub_unit));
-      auto v = hn::Or(hn::IfThenElse(hn::Eq(e, hn::Zero(du)), sub, normal), sign);
-      if (specials != 0) {
-        const auto top = hn::Eq(e, exp_mask);
-        if (specials == 1) {  // IEEE: Inf (signed) when m == 0, else NaN
-          v = hn::IfThenElse(top, hn::IfThenElse(hn::Eq(m, hn::Zero(du)), hn::Or(inf, sign), nan), v);
-        } else {  // only the all-ones exponent and mantissa is NaN
-          v = hn::IfThenElse(hn::And(top, hn::Eq(m, man_mask)), nan, v);
-        }
+      const auto body = hn::And(c, body_mask);
+      const auto normal = hn::Add(hn::ShiftLeftSame(body, 23 - man), rebias_bits);
+      const auto sub = hn::RebindMask(df, hn::Gt(first_normal, body));  // e = 0
+      auto v = hn::BitCast(du, hn::IfThenElse(sub, hn::Sub(hn::BitCast(df, hn::Add(normal, sub_one)), sub_base),
+                                              hn::BitCast(df, normal)));
+      v = hn::Or(v, sign);
+      if (specials == 1) {  // IEEE: the all-ones exponent is Inf (signed) when m == 0, else NaN
+        const auto top = hn::Gt(body, hn::Set(du, top_body - 1));
+        v = hn::IfThenElse(top, hn::IfThenElse(hn::Eq(body, hn::Set(du, top_body)), hn::Or(inf, sign), nan), v);
+      } else if (specials != 0) {  // only the all-ones exponent and mantissa is NaN
+        v = hn::IfThenElse(hn::Eq(body, body_mask), nan, v);
       }
       StoreUpTo(hn::Mul(hn::BitCast(df, v), vscale), df, out + i, count);
     }
