@@ -2,8 +2,8 @@
 // per output channel), W repacked once by pack_i8 into PackedI8 (a value type: keep it, store
 // it, reuse it). AMX tiles where the CPU has AMX-INT8 and m >= 16 (kernels/amx.hpp), VNNI vpdpbusd
 // on AVX-512 VNNI machines; exact int32 on every path and target.
-// Threading through an Executor: the n dimension in 64-column groups (AMX: tasks of 128 rows,
-// split by groups too while there are fewer than 4); results are identical for any executor.
+// Threading through an Executor: the n dimension in 64-column groups (AMX: tasks of up to 128
+// rows, split by groups too while there are fewer than 4); results are identical for any executor.
 //
 // Signed activations: pass a ^ 0x80 (= a + 128 as u8) and subtract 128 * col_sums (the output
 // stages of kernels/output_stage.hpp take the zero point and do it).
@@ -110,6 +110,7 @@ class GemmI8Groups {
 template <class Out>
 void gemm_i8_amx(const std::uint8_t* a, std::size_t m, std::size_t lda, const PackedI8& w, const Executor& ex, Out&& out) {
   const std::size_t kb = div_ceil(w.k(), kAmxDepth);
+  // a task's A tiles (up to 512 KiB) and its weight chunk (1 MiB) share its core's L2
   const std::size_t rows_per = std::clamp<std::size_t>((std::size_t{512} << 10) / (kb * kAmxDepth) / 32 * 32, 32, 128);
   const std::size_t chunk = std::clamp<std::size_t>((std::size_t{1} << 20) / w.group_bytes(), 1, 16);  // groups
   const std::size_t row_tasks = div_ceil(m, rows_per), col_tasks = std::min(w.groups(), div_ceil(4, row_tasks));
