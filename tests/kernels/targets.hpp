@@ -28,8 +28,8 @@ void for_each_target(Body body) {
   }
 }
 
-/// for_each_target with the AMX paths (int8 GEMMs, integer panel GEMMs) off, then once with them
-/// on where the CPU has it (AMX does not depend on the Highway target).
+/// for_each_target with the AMX paths (int8 GEMMs, panel GEMMs) off, then once with them on where
+/// the CPU has it (AMX does not depend on the Highway target).
 template <class Body>
 void for_each_target_and_amx(Body body) {
   lowbit::kernels::set_amx_enabled(false);

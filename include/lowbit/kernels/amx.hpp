@@ -49,13 +49,24 @@ inline unsigned xcr0_low() noexcept {
   __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
   return lo;
 }
+/// CPUID leaf 7's feature words, read once (zero where the leaf is missing).
+struct Cpuid7 {
+  unsigned ebx = 0, edx = 0;
+};
+inline Cpuid7 cpuid7() noexcept {
+  static const Cpuid7 r = [] {
+    unsigned a, b, c, d;
+    return __get_cpuid_count(7, 0, &a, &b, &c, &d) ? Cpuid7{b, d} : Cpuid7{};
+  }();
+  return r;
+}
 #endif
 
 inline bool amx_supported() {
 #if LOWBIT_HAVE_AMX
   static const bool ok = [] {
+    if ((cpuid7().edx >> 24 & 3u) != 3u) return false;  // AMX-TILE, AMX-INT8
     unsigned a, b, c, d;
-    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || (d >> 24 & 3u) != 3u) return false;
     if (!__get_cpuid(1, &a, &b, &c, &d) || !(c >> 27 & 1u)) return false;  // OSXSAVE, for xgetbv
     if ((xcr0_low() >> 17 & 3u) != 3u) return false;
     constexpr long kReqXcompPerm = 0x1023, kXfeatureTileData = 18;
@@ -71,11 +82,9 @@ inline bool amx_supported() {
 /// GEMMs' tile kernel (kernels/gemm_panels_amx.hpp) scales the tiles with them.
 inline bool amx_avx512_supported() {
 #if LOWBIT_HAVE_AMX
-  static const bool ok = [] {
-    unsigned a, b, c, d;
-    if (!amx_supported() || !__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(b >> 16 & 1u) || !(b >> 30 & 1u)) return false;
-    return (xcr0_low() & 0xe6u) == 0xe6u;  // SSE, AVX and the three AVX-512 states
-  }();
+  // AVX-512 F and BW; SSE, AVX and the three AVX-512 states
+  static const bool ok =
+      amx_supported() && (cpuid7().ebx >> 16 & 1u) && (cpuid7().ebx >> 30 & 1u) && (xcr0_low() & 0xe6u) == 0xe6u;
   return ok;
 #else
   return false;
@@ -85,23 +94,20 @@ inline bool amx_avx512_supported() {
 /// amx_avx512_supported, plus AMX-BF16 (the weight-only panel GEMM's tdpbf16ps).
 inline bool amx_bf16_supported() {
 #if LOWBIT_HAVE_AMX
-  static const bool ok = [] {
-    unsigned a, b, c, d;
-    return amx_avx512_supported() && __get_cpuid_count(7, 0, &a, &b, &c, &d) && (d >> 22 & 1u);
-  }();
-  return ok;
+  return amx_avx512_supported() && (cpuid7().edx >> 22 & 1u);
 #else
   return false;
 #endif
 }
 }  // namespace detail
 
-/// Whether the int8 GEMMs and the integer panel GEMMs (kernels/gemm_panels_amx.hpp) use AMX tiles
+/// Whether the int8 GEMMs and the panel GEMMs (kernels/gemm_panels_amx.hpp) use AMX tiles
 /// (for m >= 16): supported here and not turned off.
 inline bool amx_active() { return detail::amx_enabled_flag().load(std::memory_order_relaxed) && detail::amx_supported(); }
 
-/// Turns the AMX path off (or back on, where supported) for the whole process, e.g. to compare
-/// it with the vpdpbusd kernels; results are identical either way.
+/// Turns the AMX paths off (or back on, where supported) for the whole process, e.g. to compare
+/// them with the SIMD kernels: the integer results are identical either way; the weight-only panel
+/// GEMMs' sum in another order, within the same error bound.
 inline void set_amx_enabled(bool on) { detail::amx_enabled_flag().store(on, std::memory_order_relaxed); }
 
 namespace detail {
