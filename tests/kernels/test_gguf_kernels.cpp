@@ -760,6 +760,12 @@ void check_encoder_runs() {
     const std::int32_t zero = 0;
     for_each_target([&] {
       kd::encode_row<Q>(x.data(), x.size(), x.size(), &scale, &zero, got.data(), 0, 0, nullptr);
+      if constexpr (kd::encodes_nibbles<Q>(2, 2)) {  // the same codes straight into the 4-bit stream
+        const std::size_t even = x.size() & ~std::size_t{1};
+        std::vector<std::uint8_t> packed(even / 2);
+        kd::encode_row<Q>(x.data(), even, even, &scale, &zero, packed.data(), 0, 0, nullptr, true);
+        for (std::size_t i = 0; i < even; ++i) REQUIRE(int(lb::get_code(packed.data(), 4, i)) == int(got[i]));
+      }
       std::size_t i = 0;
       while (i < x.size() && got[i] == Q::encode(x[i], {scale, 0}, {})) ++i;
       if (i == x.size()) return;

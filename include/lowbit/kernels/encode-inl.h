@@ -40,17 +40,29 @@ HWY_INLINE void MinMaxOf(const float* HWY_RESTRICT x, size_t n, float* HWY_RESTR
   }
 #else
   const hn::ScalableTag<float> df;
-  const hn::RebindToUnsigned<decltype(df)> du;
   const size_t N = hn::Lanes(df);
-  auto vlo = hn::Set(df, x[0]), vhi = vlo;
-  auto vnan = hn::Zero(df);  // all-ones lanes: NaN seen
-  for (size_t i = 0; i < n; i += N) {  // a tail's missing lanes repeat x[0]
-    const auto v = i + N <= n ? hn::LoadU(df, x + i) : hn::IfThenElse(hn::FirstN(df, n - i), LoadN(df, x + i, n - i), vlo);
-    vnan = hn::Or(vnan, hn::VecFromMask(df, hn::IsNaN(v)));
-    vlo = hn::Min(vlo, v);
-    vhi = hn::Max(vhi, v);
+  const auto zero = hn::Zero(df), first = hn::Set(df, x[0]);
+  // four independent chains (Min/Max take 4 cycles each), named: arrays of vectors spill. bad:
+  // the OR of every x * 0, NaN once any x was NaN or Inf (then the row is scanned for NaN).
+  auto lo0 = first, lo1 = first, lo2 = first, lo3 = first, hi0 = first, hi1 = first, hi2 = first, hi3 = first;
+  auto bad0 = zero, bad1 = zero;
+  const auto step = [&](auto& l, auto& h, auto& b, hn::Vec<decltype(df)> v) {
+    l = hn::Min(l, v);
+    h = hn::Max(h, v);
+    b = hn::Or(b, hn::Mul(v, zero));
+  };
+  size_t i = 0;
+  for (; i + 4 * N <= n; i += 4 * N) {
+    step(lo0, hi0, bad0, hn::LoadU(df, x + i));
+    step(lo1, hi1, bad1, hn::LoadU(df, x + i + N));
+    step(lo2, hi2, bad0, hn::LoadU(df, x + i + 2 * N));
+    step(lo3, hi3, bad1, hn::LoadU(df, x + i + 3 * N));
   }
-  nan = !hn::AllTrue(du, hn::Eq(hn::BitCast(du, vnan), hn::Zero(du)));
+  for (; i < n; i += N)  // a tail's missing lanes repeat x[0]
+    step(lo0, hi0, bad0, i + N <= n ? hn::LoadU(df, x + i) : hn::IfThenElse(hn::FirstN(df, n - i), LoadN(df, x + i, n - i), first));
+  const auto vlo = hn::Min(hn::Min(lo0, lo1), hn::Min(lo2, lo3)), vhi = hn::Max(hn::Max(hi0, hi1), hn::Max(hi2, hi3));
+  if (!hn::AllFalse(df, hn::IsNaN(hn::Or(bad0, bad1))))
+    for (size_t j = 0; j < n && !nan; ++j) nan = x[j] != x[j];
   lo = hn::GetLane(hn::MinOfLanes(df, vlo));
   hi = hn::GetLane(hn::MaxOfLanes(df, vhi));
 #endif
@@ -63,27 +75,27 @@ HWY_INLINE void MinMaxOf(const float* HWY_RESTRICT x, size_t n, float* HWY_RESTR
 namespace minmax_detail {
 /// Groups g0 .. g0 + 2^kLevel - 1 of gw = k * N elements, reduced into one vector's lanes in group
 /// order (N / 2^kLevel lanes each): a group's own vectors by Min/Max, then pairs of such vectors
-/// by ConcatEven/ConcatOdd, which halve each group's lanes and keep the groups in order. vnan
-/// collects NaN lanes.
+/// by ConcatEven/ConcatOdd, which halve each group's lanes and keep the groups in order. bad
+/// ORs in every x * 0: NaN once an element was NaN or Inf.
 template <size_t kLevel, class D>
 HWY_INLINE void Reduce(D d, const float* HWY_RESTRICT x, size_t gw, size_t g0, hn::Vec<D>& vlo, hn::Vec<D>& vhi,
-                       hn::Vec<D>& vnan) {
+                       hn::Vec<D>& bad) {
   if constexpr (kLevel == 0) {
     const size_t N = hn::Lanes(d);
     const float* g = x + g0 * gw;
     vlo = vhi = hn::LoadU(d, g);
-    vnan = hn::Or(vnan, hn::VecFromMask(d, hn::IsNaN(vlo)));
+    bad = hn::Or(bad, hn::Mul(vlo, hn::Zero(d)));
     for (size_t i = N; i < gw; i += N) {
       const auto v = hn::LoadU(d, g + i);
-      vnan = hn::Or(vnan, hn::VecFromMask(d, hn::IsNaN(v)));
+      bad = hn::Or(bad, hn::Mul(v, hn::Zero(d)));
       vlo = hn::Min(vlo, v);
       vhi = hn::Max(vhi, v);
     }
   } else {
     constexpr size_t kHalf = size_t{1} << (kLevel - 1);
     hn::Vec<D> alo, ahi, blo, bhi;
-    Reduce<kLevel - 1>(d, x, gw, g0, alo, ahi, vnan);
-    Reduce<kLevel - 1>(d, x, gw, g0 + kHalf, blo, bhi, vnan);
+    Reduce<kLevel - 1>(d, x, gw, g0, alo, ahi, bad);
+    Reduce<kLevel - 1>(d, x, gw, g0 + kHalf, blo, bhi, bad);
     vlo = hn::Min(hn::ConcatEven(d, blo, alo), hn::ConcatOdd(d, blo, alo));
     vhi = hn::Max(hn::ConcatEven(d, bhi, ahi), hn::ConcatOdd(d, bhi, ahi));
   }
@@ -96,19 +108,18 @@ constexpr size_t Log2(size_t n) { return n <= 1 ? 0 : 1 + Log2(n / 2); }
 /// MinMaxOf of each group of x[0, n): groups of gw elements, the last one partial; group g's
 /// extremes go to lo[g], hi[g]. Groups of whole vectors (up to 16 each) go a vector of groups at
 /// a time, reduced together (minmax_detail::Reduce: log2(N) shuffle steps for N groups instead
-/// of log2(N) per group); from a batch holding a NaN on, the row goes group by group.
+/// of log2(N) per group); from a batch holding a NaN or Inf on, the row goes group by group.
 inline void MinMaxGroups(const float* HWY_RESTRICT x, size_t n, size_t gw, float* HWY_RESTRICT lo,
                          float* HWY_RESTRICT hi) {
   size_t g = 0;
 #if HWY_TARGET != HWY_SCALAR
   const hn::ScalableTag<float> df;
-  const hn::RebindToUnsigned<decltype(df)> du;
   constexpr size_t N = hn::MaxLanes(df);
   if (hn::Lanes(df) == N && gw % N == 0 && gw <= 16 * N) {
     for (; (g + N) * gw <= n; g += N) {
-      auto vlo = hn::Zero(df), vhi = vlo, vnan = vlo;
-      minmax_detail::Reduce<minmax_detail::Log2(N)>(df, x, gw, g, vlo, vhi, vnan);
-      if (!hn::AllTrue(du, hn::Eq(hn::BitCast(du, vnan), hn::Zero(du)))) break;  // the NaN rule: group by group
+      auto vlo = hn::Zero(df), vhi = vlo, bad = vlo;
+      minmax_detail::Reduce<minmax_detail::Log2(N)>(df, x, gw, g, vlo, vhi, bad);
+      if (!hn::AllFalse(df, hn::IsNaN(bad))) break;  // the NaN rule: group by group
       hn::StoreU(vlo, df, lo + g);
       hn::StoreU(vhi, df, hi + g);
     }
@@ -239,13 +250,52 @@ HWY_INLINE bool ReciprocalBounded(float scale) { return std::abs(scale) >= 0x1p-
 /// Integer rounding modes, as NearestEven / NearestAway / TowardZero (core/rounding.hpp).
 enum class IntRound : int { kEven = 0, kAway = 1, kZero = 2 };
 
+/// Groups whose reciprocal scales are taken together, a vector division for many scalar ones.
+constexpr size_t kRecipChunk = 64;
+
+/// recip[j] = 1 / scales[j] where ReciprocalBounded(scales[j]), else 0 (that group divides),
+/// for j < n <= kRecipChunk.
+HWY_INLINE void Reciprocals(const float* HWY_RESTRICT scales, size_t n, float* HWY_RESTRICT recip) {
+#if HWY_TARGET == HWY_SCALAR
+  for (size_t j = 0; j < n; ++j) recip[j] = ReciprocalBounded(scales[j]) ? 1.0f / scales[j] : 0.0f;
+#else
+  const hn::ScalableTag<float> df;
+  const size_t N = hn::Lanes(df);
+  for (size_t j = 0; j < n; j += N) {
+    const size_t count = std::min(N, n - j);
+    const auto s = LoadUpTo(df, scales + j, count), a = hn::Abs(s);
+    const auto bounded = hn::And(hn::Ge(a, hn::Set(df, 0x1p-125f)), hn::Le(a, hn::Set(df, 0x1p125f)));
+    StoreUpTo(hn::IfThenElseZero(bounded, hn::Div(hn::Set(df, 1.0f), s)), df, recip + j, count);
+  }
+#endif
+}
+
+#if HWY_TARGET != HWY_SCALAR
+/// Stores codes i .. i + count (i32 lanes, each below 2^bits) to the row's output: a byte each at
+/// out + i, or with `nibbles` (4-bit codes; i and count even) two to a byte at out + i / 2 in the
+/// bit stream's LSB-first order, so no separate packing pass.
+template <class DI>
+HWY_INLINE void StoreCodes(DI di, hn::Vec<DI> code, bool nibbles, uint8_t* HWY_RESTRICT out, size_t i, size_t count) {
+  if (nibbles) {
+    const hn::Repartition<uint64_t, DI> d64;
+    const hn::Rebind<uint8_t, decltype(d64)> d8;
+    const auto v = hn::BitCast(d64, code);  // a u64 lane's low byte: code 2j | code 2j+1 << 4
+    StoreUpTo(hn::TruncateTo(d8, hn::Or(v, hn::ShiftRight<28>(v))), d8, out + i / 2, count / 2);
+  } else {
+    const hn::Rebind<uint8_t, DI> d8;
+    StoreUpTo(DemoteToBytes(d8, code), d8, out + i, count);
+  }
+}
+#endif
+
 /// codes[i] = (clamp(R(t) + zp, qmin, qmax) as int) & mask, t = x[i] / scale (0 when scale is 0),
-/// with scale and zp those of i's group (groups of gw elements): the integer mappings' encode, in
-/// the same float operations. `next` (may be null): the n floats to prefetch meanwhile, the next
-/// row, so that its read from memory overlaps this row's arithmetic.
+/// with scale and zp (in [qmin, qmax], as every mapping's) those of i's group (groups of gw
+/// elements): the integer mappings' encode, in the same float operations. With `nibbles` (4-bit codes, n and gw even) codes is the packed
+/// stream (StoreCodes). `next` (may be null): the n floats to prefetch meanwhile, the next row,
+/// so that its read from memory overlaps this row's arithmetic.
 template <IntRound kRound>
 void EncodeIntegers(const float* HWY_RESTRICT x, size_t n, size_t gw, const float* HWY_RESTRICT scales,
-                    const int32_t* HWY_RESTRICT zps, int32_t qmin, int32_t qmax, uint32_t mask,
+                    const int32_t* HWY_RESTRICT zps, int32_t qmin, int32_t qmax, uint32_t mask, bool nibbles,
                     uint8_t* HWY_RESTRICT codes, const float* next) {
 #if HWY_TARGET == HWY_SCALAR
   (void)next;
@@ -254,50 +304,69 @@ void EncodeIntegers(const float* HWY_RESTRICT x, size_t n, size_t gw, const floa
     const float t = scale != 0.0f ? x[i] / scale : 0.0f;
     const float r = kRound == IntRound::kEven ? std::nearbyint(t) : kRound == IntRound::kAway ? std::round(t) : std::trunc(t);
     const float q = std::clamp(r + static_cast<float>(zps[i / gw]), static_cast<float>(qmin), static_cast<float>(qmax));
-    codes[i] = static_cast<uint8_t>(static_cast<uint32_t>(static_cast<int32_t>(q)) & mask);
+    const auto code = static_cast<uint8_t>(static_cast<uint32_t>(static_cast<int32_t>(q)) & mask);
+    if (nibbles) set_code(codes, 4, i, code);
+    else codes[i] = code;
   }
 #else
   const hn::ScalableTag<float> df;
   const hn::RebindToSigned<decltype(df)> di;
-  const hn::Rebind<uint8_t, decltype(di)> d8;
   const size_t N = hn::Lanes(df);
-  const auto vmin = hn::Set(df, static_cast<float>(qmin)), vmax = hn::Set(df, static_cast<float>(qmax));
   const auto vmask = hn::Set(di, static_cast<int32_t>(mask));
-  const auto half = hn::Set(df, 0.5f), tolerance = hn::Set(df, 0x1p-21f);
+  // x * (1 / scale) is within 3.0001 ulp-units (2^-24 |t|) of the reference's x / scale (see
+  // ReciprocalBounded), so both round alike unless t lies within 2^-21 |t| of a rounding
+  // boundary (k + 1/2, or k when truncating): such vectors (rare; ties among them) divide.
+  // t is first clamped to [qmin - zp, qmax - zp] (integers, so R commutes with the clamp and the
+  // codes are the reference's clamp(R(t) + zp)); the clamped |t| is below K = qmax - qmin + 1,
+  // so the absolute tolerance K 2^-21 covers every lane.
+  const float k = static_cast<float>(qmax) - static_cast<float>(qmin) + 1.0f;
+  const auto tolerance = hn::Set(df, k * 0x1p-21f), far = hn::Set(df, kRound == IntRound::kZero ? 1.0f : 0.5f);
+  const auto below_far = hn::Sub(far, hn::Set(df, k * 0x1p-21f));
+  // per group, a chunk at a time: 1 / scale (0: divide) and the clamp's bounds, read by broadcasts
+  HWY_ALIGN float recip[kRecipChunk], below[kRecipChunk], above[kRecipChunk];
+  const size_t groups = (n + gw - 1) / gw;
   for (size_t g0 = 0, g = 0; g0 < n; g0 += gw, ++g) {
+    const size_t j = g % kRecipChunk;
+    if (j == 0) {
+      const size_t chunk = std::min(kRecipChunk, groups - g);
+      Reciprocals(scales + g, chunk, recip);
+      for (size_t c = 0; c < chunk; c += N) {
+        const auto z = hn::ConvertTo(df, LoadUpTo(di, zps + g + c, std::min(N, chunk - c)));
+        hn::Store(hn::Sub(hn::Set(df, static_cast<float>(qmin)), z), df, below + c);
+        hn::Store(hn::Sub(hn::Set(df, static_cast<float>(qmax)), z), df, above + c);
+      }
+    }
     const size_t end = std::min(n, g0 + gw);
-    const float scale = scales[g];
-    // x * (1 / scale) is within 3.0001 ulp-units (2^-24 |t|) of the reference's x / scale (see
-    // ReciprocalBounded), so both round alike unless t lies within 2^-21 |t| of a rounding
-    // boundary (k + 1/2, or k when truncating): such vectors (rare; ties among them) divide.
-    const bool reciprocal = ReciprocalBounded(scale);
-    const auto vscale = hn::Set(df, scale), vrecip = hn::Set(df, reciprocal ? 1.0f / scale : 0.0f);
-    const auto vzp = hn::Set(df, static_cast<float>(zps[g]));
+    const auto vrecip = hn::Set(df, recip[j]), vbelow = hn::Set(df, below[j]), vabove = hn::Set(df, above[j]);
+    const auto vzp = hn::Set(di, zps[g]);
+    const auto rounded = [&](hn::Vec<decltype(df)> t) {  // R(t), t clamped
+      if constexpr (kRound == IntRound::kEven) {
+        return hn::Round(t);
+      } else if constexpr (kRound == IntRound::kZero) {
+        return hn::Trunc(t);
+      } else {  // std::round: away from zero when the dropped part (exact) is at least 1/2
+        const auto tr = hn::Trunc(t);
+        const auto up = hn::Ge(hn::Abs(hn::Sub(t, tr)), hn::Set(df, 0.5f));
+        return hn::IfThenElse(up, hn::Add(tr, hn::CopySign(hn::Set(df, 1.0f), t)), tr);
+      }
+    };
     for (size_t i = g0; i < end; i += N) {
       const size_t count = std::min(N, end - i);
       if (next != nullptr) hwy::Prefetch(next + i);
       const auto v = LoadUpTo(df, x + i, count);
-      hn::Vec<decltype(df)> t;
-      if (reciprocal) {
-        t = hn::Mul(v, vrecip);
-        const auto boundary = kRound == IntRound::kZero ? hn::Round(t) : hn::Add(hn::Floor(t), half);
-        if (!hn::AllFalse(df, hn::Lt(hn::Abs(hn::Sub(t, boundary)), hn::Mul(hn::Abs(t), tolerance)))) t = hn::Div(v, vscale);
-      } else {
-        t = scale != 0.0f ? hn::Div(v, vscale) : hn::Zero(df);
-      }
       hn::Vec<decltype(df)> r;
-      if constexpr (kRound == IntRound::kEven) {
-        r = hn::Round(t);
-      } else if constexpr (kRound == IntRound::kZero) {
-        r = hn::Trunc(t);
-      } else {  // std::round: away from zero when the dropped part (exact) is at least 1/2
-        const auto tr = hn::Trunc(t);
-        const auto up = hn::Ge(hn::Abs(hn::Sub(t, tr)), hn::Set(df, 0.5f));
-        r = hn::IfThenElse(up, hn::Add(tr, hn::CopySign(hn::Set(df, 1.0f), t)), tr);
+      if (recip[j] != 0.0f) {
+        const auto t = hn::Min(hn::Max(hn::Mul(v, vrecip), vbelow), vabove);
+        r = rounded(t);
+        const auto off = hn::Abs(hn::Sub(t, r));  // near k + 1/2: off near 1/2; near k (truncating): near 0 or 1
+        auto near = hn::Gt(off, below_far);
+        if constexpr (kRound == IntRound::kZero) near = hn::Or(near, hn::Lt(off, tolerance));
+        if (!hn::AllFalse(df, near)) r = rounded(hn::Min(hn::Max(hn::Div(v, hn::Set(df, scales[g])), vbelow), vabove));
+      } else {
+        const auto t = scales[g] != 0.0f ? hn::Div(v, hn::Set(df, scales[g])) : hn::Zero(df);
+        r = rounded(hn::Min(hn::Max(t, vbelow), vabove));
       }
-      const auto q = hn::Min(hn::Max(hn::Add(r, vzp), vmin), vmax);
-      const auto code = hn::And(TruncateInRange(di, q), vmask);
-      StoreUpTo(DemoteToBytes(d8, code), d8, codes + i, count);
+      StoreCodes(di, hn::And(hn::Add(TruncateInRange(di, r), vzp), vmask), nibbles, codes, i, count);
     }
   }
 #endif
@@ -308,12 +377,13 @@ void EncodeIntegers(const float* HWY_RESTRICT x, size_t n, size_t gw, const floa
 /// Up to 16 runs: a search by lane permutes on 16-lane targets, else a compare per start, and a
 /// byte shuffle of `run_bytes`; more: the key's bucket (CodeRuns' buckets, when not null), else a
 /// branch-free binary search by gathers. The permute and bucket paths multiply by 1 / scale, and
-/// divide where that could change the code. A NaN t gives an unspecified code. `next`: as
-/// EncodeIntegers'.
+/// divide where that could change the code. A NaN t gives an unspecified code. `nibbles` and
+/// `next`: as EncodeIntegers'.
 inline void EncodeRuns(const float* HWY_RESTRICT x, size_t n, size_t gw, const float* HWY_RESTRICT scales,
                        const int32_t* HWY_RESTRICT bounds, const int32_t* HWY_RESTRICT run_codes,
                        const uint8_t* HWY_RESTRICT run_bytes, size_t padded, const int32_t* HWY_RESTRICT bucket_bound,
-                       const int32_t* HWY_RESTRICT bucket_codes, uint8_t* HWY_RESTRICT codes, const float* next) {
+                       const int32_t* HWY_RESTRICT bucket_codes, bool nibbles, uint8_t* HWY_RESTRICT codes,
+                       const float* next) {
 #if HWY_TARGET == HWY_SCALAR
   (void)run_bytes, (void)bucket_bound, (void)bucket_codes, (void)next;
   for (size_t i = 0; i < n; ++i) {
@@ -325,15 +395,17 @@ inline void EncodeRuns(const float* HWY_RESTRICT x, size_t n, size_t gw, const f
     size_t idx = 0;
     for (size_t step = padded / 2; step >= 1; step /= 2)
       if (bounds[idx + step - 1] <= key) idx += step;
-    codes[i] = static_cast<uint8_t>(run_codes[idx]);
+    if (nibbles) set_code(codes, 4, i, static_cast<uint8_t>(run_codes[idx]));
+    else codes[i] = static_cast<uint8_t>(run_codes[idx]);
   }
 #else
   const hn::ScalableTag<float> df;
   const hn::RebindToSigned<decltype(df)> di;
   const hn::RebindToUnsigned<decltype(df)> du;
   const hn::Repartition<uint8_t, decltype(df)> du8;
-  const hn::Rebind<uint8_t, decltype(di)> d8;
   const size_t N = hn::Lanes(df);
+  HWY_ALIGN float recip[kRecipChunk];
+  const size_t groups = (n + gw - 1) / gw;
   const auto key_of_t = [&](hn::Vec<decltype(df)> t) {
     const auto b = hn::BitCast(di, t);
     return hn::Xor(b, hn::And(hn::ShiftRight<31>(b), hn::Set(di, 0x7FFFFFFF)));
@@ -359,8 +431,9 @@ inline void EncodeRuns(const float* HWY_RESTRICT x, size_t n, size_t gw, const f
       const size_t end = std::min(n, g0 + gw);
       const float scale = scales[g];
       constexpr bool kPermute = hn::MaxLanes(di) == 16;
-      const bool reciprocal = kPermute && ReciprocalBounded(scale);
-      const auto vrecip = hn::Set(df, reciprocal ? 1.0f / scale : 0.0f);
+      if (kPermute && g % kRecipChunk == 0) Reciprocals(scales + g, std::min(kRecipChunk, groups - g), recip);
+      const bool reciprocal = kPermute && recip[g % kRecipChunk] != 0.0f;
+      const auto vrecip = hn::Set(df, kPermute ? recip[g % kRecipChunk] : 0.0f);
       for (size_t i = g0; i < end; i += N) {
         const size_t count = std::min(N, end - i);
         if (next != nullptr) hwy::Prefetch(next + i);
@@ -390,8 +463,7 @@ inline void EncodeRuns(const float* HWY_RESTRICT x, size_t n, size_t gw, const f
         }
         // idx's low byte picks the code; the other three bytes of each lane read as zero (0x80)
         const auto sel = hn::BitCast(du8, hn::Or(idx, hn::Set(di, static_cast<int32_t>(0x80808000u))));
-        const auto code = hn::BitCast(di, hn::TableLookupBytes(table, sel));
-        StoreUpTo(DemoteToBytes(d8, code), d8, codes + i, count);
+        StoreCodes(di, hn::BitCast(di, hn::TableLookupBytes(table, sel)), nibbles, codes, i, count);
       }
     }
   } else if (bucket_bound != nullptr) {  // one run start per bucket at most: two gathers
@@ -401,8 +473,9 @@ inline void EncodeRuns(const float* HWY_RESTRICT x, size_t n, size_t gw, const f
     for (size_t g0 = 0, g = 0; g0 < n; g0 += gw, ++g) {
       const size_t end = std::min(n, g0 + gw);
       const float scale = scales[g];
-      const bool reciprocal = ReciprocalBounded(scale);
-      const auto vrecip = hn::Set(df, reciprocal ? 1.0f / scale : 0.0f);
+      if (g % kRecipChunk == 0) Reciprocals(scales + g, std::min(kRecipChunk, groups - g), recip);
+      const bool reciprocal = recip[g % kRecipChunk] != 0.0f;
+      const auto vrecip = hn::Set(df, recip[g % kRecipChunk]);
       for (size_t i = g0; i < end; i += N) {
         const size_t count = std::min(N, end - i);
         if (next != nullptr) hwy::Prefetch(next + i);
@@ -419,7 +492,7 @@ inline void EncodeRuns(const float* HWY_RESTRICT x, size_t n, size_t gw, const f
         }
         const auto pair = hn::GatherIndex(di, bucket_codes, b);
         const auto code = hn::And(hn::IfThenElse(hn::Gt(start, key), pair, hn::ShiftRight<8>(pair)), hn::Set(di, 0xFF));
-        StoreUpTo(DemoteToBytes(d8, code), d8, codes + i, count);
+        StoreCodes(di, code, nibbles, codes, i, count);
       }
     }
   } else {
@@ -443,7 +516,7 @@ inline void EncodeRuns(const float* HWY_RESTRICT x, size_t n, size_t gw, const f
             idx[j] = hn::IfThenElse(up, hn::Add(idx[j], hn::Set(di, static_cast<int32_t>(step))), idx[j]);
           }
         for (size_t j = 0; j < kChains; ++j)
-          StoreUpTo(DemoteToBytes(d8, hn::GatherIndex(di, run_codes, idx[j])), d8, codes + i + j * N, count[j]);
+          StoreCodes(di, hn::GatherIndex(di, run_codes, idx[j]), nibbles, codes, i + j * N, count[j]);
       }
     }
   }
@@ -492,8 +565,8 @@ LOWBIT_ENCODE_EXPORTS(7)
 
 #define LOWBIT_ENCODE_INTEGERS(Name, kRound)                                                                \
   inline void Name(const float* x, size_t n, size_t gw, const float* scales, const int32_t* zps, int32_t qmin, \
-                   int32_t qmax, uint32_t mask, uint8_t* codes, const float* next) {                        \
-    EncodeIntegers<kRound>(x, n, gw, scales, zps, qmin, qmax, mask, codes, next);                           \
+                   int32_t qmax, uint32_t mask, bool nibbles, uint8_t* codes, const float* next) {          \
+    EncodeIntegers<kRound>(x, n, gw, scales, zps, qmin, qmax, mask, nibbles, codes, next);                  \
   }
 LOWBIT_ENCODE_INTEGERS(EncodeIntegersEven, IntRound::kEven)
 LOWBIT_ENCODE_INTEGERS(EncodeIntegersAway, IntRound::kAway)

@@ -94,6 +94,7 @@ inline void min_max_ranges(MatrixView<const float> x, const GroupGrid& grid, std
       else if (lo[gc] == lo[gc]) lo[gc] = std::min(lo[gc], row_lo[gc]), hi[gc] = std::max(hi[gc], row_hi[gc]);
     }
   }
+  if (none_zero(lo, grid.cols) && none_zero(hi, grid.cols)) return;
   for (std::size_t gc = 0; gc < grid.cols; ++gc) {
     if (lo[gc] != 0.0f && hi[gc] != 0.0f) continue;
     const GroupBounds b = group_bounds(grid, gr, gc, x.rows, x.cols);
@@ -134,15 +135,27 @@ inline constexpr bool simd_encodable = !std::same_as<typename Q::rounding, Stoch
                                        (is_integer_mapping<typename Q::mapping> ||
                                         is_scaled_mapping<typename Q::mapping>);
 
-/// codes[i] = Q::encode(x[i], {scales[g], zps[g]}, {seed, index0 + i}) for i < n, g = i / gw;
-/// the SIMD encoders prefetch the n floats at `next` (null: none) as they go.
+/// Whether encode_row can write Q's codes for a row of n, groups of gw, straight into the 4-bit
+/// stream (the SIMD encoders' `nibbles`), with no separate packing pass.
+template <class Q>
+constexpr bool encodes_nibbles(std::size_t n, std::size_t gw) {
+  return simd_encodable<Q> && Q::bits == 4 && n % 2 == 0 && gw % 2 == 0;
+}
+
+/// codes[i] = Q::encode(x[i], {scales[g], zps[g]}, {seed, index0 + i}) for i < n, g = i / gw,
+/// or with `nibbles` (encodes_nibbles) codes is the packed 4-bit stream; the SIMD encoders
+/// prefetch the n floats at `next` (null: none) as they go.
 template <class Q>
 void encode_row(const float* x, std::size_t n, std::size_t gw, const float* scales, const std::int32_t* zps,
-                std::uint8_t* codes, std::uint64_t seed, std::size_t index0, const float* next) {
+                std::uint8_t* codes, std::uint64_t seed, std::size_t index0, const float* next, bool nibbles = false) {
   using M = typename Q::mapping;
   using R = typename Q::rounding;
   const auto one_by_one = [&](std::size_t i0, std::size_t i1) {
-    for (std::size_t i = i0; i < i1; ++i) codes[i] = Q::encode(x[i], {scales[i / gw], zps[i / gw]}, {seed, index0 + i});
+    for (std::size_t i = i0; i < i1; ++i) {
+      const std::uint8_t code = Q::encode(x[i], {scales[i / gw], zps[i / gw]}, {seed, index0 + i});
+      if (nibbles) set_code(codes, 4, i, code);
+      else codes[i] = code;
+    }
   };
   if constexpr (!simd_encodable<Q>) {
     one_by_one(0, n);
@@ -152,15 +165,17 @@ void encode_row(const float* x, std::size_t n, std::size_t gw, const float* scal
                           : std::same_as<R, NearestAway> ? LOWBIT_DISPATCH(EncodeIntegersAway)
                                                          : LOWBIT_DISPATCH(EncodeIntegersZero);
       static_assert(std::same_as<R, NearestEven> || std::same_as<R, NearestAway> || std::same_as<R, TowardZero>);
-      encode(x, n, gw, scales, zps, M::qmin, M::qmax, low_mask(Q::bits), codes, next);
+      encode(x, n, gw, scales, zps, M::qmin, M::qmax, low_mask(Q::bits), nibbles, codes, next);
     } else {
       const CodeRuns& t = code_runs<Q, R>();
       LOWBIT_DISPATCH(EncodeRuns)(x, n, gw, scales, t.bounds.data(), t.codes.data(), t.code_bytes.data(),
                                   t.bounds.size(), t.bucket_bound.empty() ? nullptr : t.bucket_bound.data(),
-                                  t.bucket_codes.data(), codes, next);
+                                  t.bucket_codes.data(), nibbles, codes, next);
     }
-    for (std::size_t g = 0, g0 = 0; g0 < n; ++g, g0 += gw)  // a NaN scale (MX, non-finite input): Q's NaN rule
-      if (scales[g] != scales[g]) one_by_one(g0, std::min(n, g0 + gw));
+    const std::size_t groups = div_ceil(n, gw);
+    if (!all_finite(scales, groups))  // a NaN scale (MX, non-finite input): Q's NaN rule
+      for (std::size_t g = 0, g0 = 0; g0 < n; ++g, g0 += gw)
+        if (scales[g] != scales[g]) one_by_one(g0, std::min(n, g0 + gw));
   }
 }
 
@@ -314,8 +329,7 @@ PackedMatrix<Q, G, L> quantize(MatrixView<const float> x, const QuantizeOptions&
     if constexpr (kMinMax) {
       detail::min_max_ranges(x, grid, gr, lo.data(), hi.data(), row_lo.data(), row_hi.data());
       if constexpr (!Q::accepts_non_finite)
-        for (std::size_t gc = 0; gc < grid.cols; ++gc)
-          if (!std::isfinite(lo[gc]) || !std::isfinite(hi[gc])) reject_non_finite();
+        if (!all_finite(lo.data(), grid.cols) || !all_finite(hi.data(), grid.cols)) reject_non_finite();
       if (!detail::fit_scales(m, gr, lo.data(), hi.data(), grid.cols, scales.data(), zps.data(), stored16.data()))
         fit_band([&](std::size_t, std::size_t gc) { return Range{lo[gc], hi[gc]}; });
     } else {
@@ -328,11 +342,17 @@ PackedMatrix<Q, G, L> quantize(MatrixView<const float> x, const QuantizeOptions&
       });
     }
     const std::uint8_t zero = Q::encode(0.0f, {scales.back(), zps.back()}, {});  // the padding's code
+    const bool nibbles = detail::encodes_nibbles<Q>(x.cols, grid.shape.cols);
     for (std::size_t r = band.r0; r < band.r1; ++r) {
       std::uint8_t* out = m.codes() + r * m.row_bytes();
-      std::uint8_t* dst = kBits == 8 ? out : codes.data();
+      std::uint8_t* dst = kBits == 8 || nibbles ? out : codes.data();
       detail::encode_row<Q>(&x(r, 0), x.cols, grid.shape.cols, scales.data(), zps.data(), dst, opt.seed, r * x.cols,
-                            r + 1 < x.rows ? &x(r + 1, 0) : nullptr);
+                            r + 1 < x.rows ? &x(r + 1, 0) : nullptr, nibbles);
+      if (nibbles) {  // the padding's codes from a byte boundary (cols is even)
+        std::fill(codes.begin(), codes.begin() + static_cast<std::ptrdiff_t>(m.padded_cols() - x.cols), zero);
+        pack_codes({codes.data(), m.padded_cols() - x.cols}, kBits, {out + x.cols / 2, m.row_bytes() - x.cols / 2});
+        continue;
+      }
       std::fill(dst + x.cols, dst + m.padded_cols(), zero);
       if constexpr (kBits < 8) detail::pack_stream<kBits>(dst, m.padded_cols(), out);
     }

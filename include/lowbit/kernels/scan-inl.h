@@ -1,4 +1,4 @@
-// lowbit: input scans the API boundary runs before quantizing (finite check), in SIMD.
+// lowbit: scans for special values (non-finite inputs at the API boundary, zero extremes), in SIMD.
 
 #if defined(LOWBIT_KERNELS_SCAN_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef LOWBIT_KERNELS_SCAN_INL_H_
@@ -8,6 +8,7 @@
 #endif
 
 #include <cmath>
+#include <cstring>
 
 #include "hwy/highway.h"
 #include "lowbit/kernels/compat-inl.h"
@@ -16,21 +17,27 @@ HWY_BEFORE_NAMESPACE();
 LOWBIT_BEGIN_NAMESPACE
 namespace HWY_NAMESPACE {
 
-/// True when none of x[0, n) is NaN or Inf.
-inline bool AllFinite(const float* HWY_RESTRICT x, size_t n) {
+/// True when no element of x[0, n) has (bits & mask) == value: no NaN or Inf (the exponent
+/// field all ones), or no zero (every bit but the sign clear).
+inline bool NoneWithBits(const float* HWY_RESTRICT x, size_t n, uint32_t mask, uint32_t value) {
 #if HWY_TARGET == HWY_SCALAR
   bool ok = true;
-  for (size_t i = 0; i < n; ++i) ok &= std::isfinite(x[i]);
+  for (size_t i = 0; i < n; ++i) {
+    uint32_t b;
+    std::memcpy(&b, x + i, 4);
+    ok &= (b & mask) != value;
+  }
   return ok;
 #else
   const hn::ScalableTag<uint32_t> du;
-  const auto exp = hn::Set(du, 0x7F800000u);
-  auto bad = hn::Zero(du);  // lanes whose exponent field is all ones
+  const auto vmask = hn::Set(du, mask), vvalue = hn::Set(du, value);
+  auto bad = hn::Zero(du);  // lanes that matched
   const uint32_t* u = reinterpret_cast<const uint32_t*>(x);
   size_t i = 0;
   for (; i + hn::Lanes(du) <= n; i += hn::Lanes(du))
-    bad = hn::Or(bad, hn::VecFromMask(du, hn::Eq(hn::And(hn::LoadU(du, u + i), exp), exp)));
-  if (i < n) bad = hn::Or(bad, hn::VecFromMask(du, hn::Eq(hn::And(LoadN(du, u + i, n - i), exp), exp)));
+    bad = hn::Or(bad, hn::VecFromMask(du, hn::Eq(hn::And(hn::LoadU(du, u + i), vmask), vvalue)));
+  if (i < n)  // LoadN's missing lanes are zero: matched only by a value of 0, so masked off
+    bad = hn::Or(bad, hn::VecFromMask(du, hn::And(hn::FirstN(du, n - i), hn::Eq(hn::And(LoadN(du, u + i, n - i), vmask), vvalue))));
   return hn::AllTrue(du, hn::Eq(bad, hn::Zero(du)));
 #endif
 }

@@ -1,4 +1,5 @@
-// lowbit: the SIMD finite scan that guards the kernels' entry points (kernels/scan-inl.h).
+// lowbit: SIMD scans for special values (kernels/scan-inl.h): the finite check that guards the
+// kernels' entry points, and zero extremes.
 #pragma once
 
 #include <cmath>
@@ -10,11 +11,17 @@
 LOWBIT_BEGIN_NAMESPACE
 namespace kernels {
 namespace detail {
-LOWBIT_EXPORT(AllFinite);
+LOWBIT_EXPORT(NoneWithBits);
 }  // namespace detail
 
 /// True when no element of x[0, n) is NaN or infinite.
-inline bool all_finite(const float* x, std::size_t n) noexcept { return LOWBIT_DISPATCH(detail::AllFinite)(x, n); }
+inline bool all_finite(const float* x, std::size_t n) noexcept {
+  return LOWBIT_DISPATCH(detail::NoneWithBits)(x, n, 0x7F800000u, 0x7F800000u);
+}
+/// True when no element of x[0, n) is +0 or -0.
+inline bool none_zero(const float* x, std::size_t n) noexcept {
+  return LOWBIT_DISPATCH(detail::NoneWithBits)(x, n, 0x7FFFFFFFu, 0u);
+}
 
 /// Throws argument_error naming the first NaN or infinite element of a rows x cols matrix
 /// (row-major, leading dimension ld); rows are scanned in SIMD and walked only on failure.
