@@ -372,6 +372,79 @@ void EncodeIntegers(const float* HWY_RESTRICT x, size_t n, size_t gw, const floa
 #endif
 }
 
+/// codes[i] = F::encode(t) (to nearest, ties to even, saturating; NaN to nan_code), t = x[i] /
+/// scale (0 when scale is 0), for a signed minifloat F with subnormals: man mantissa bits, the
+/// exponent bias, max_code the largest finite magnitude's code, sign_bit the sign's. In f32's
+/// normal range the code is t's bits with the dropped mantissa bits rounded off and the exponent
+/// rebiased; below F's smallest normal it is round(|t| 2^(bias - 1 + man)). Both are monotone in
+/// |t|, so agreeing with the encoder's runs on both sides of every run boundary (tested) means
+/// agreeing everywhere. The reciprocal path divides where t could lie within a few ulps of a
+/// rounding boundary. `nibbles`, `next`: as EncodeIntegers'. False (nothing written) on
+/// HWY_SCALAR: callers take EncodeRuns.
+inline bool EncodeMinifloats(const float* HWY_RESTRICT x, size_t n, size_t gw, const float* HWY_RESTRICT scales,
+                             int man, int bias, uint32_t max_code, uint32_t nan_code, uint32_t sign_bit, bool nibbles,
+                             uint8_t* HWY_RESTRICT codes, const float* next) {
+#if HWY_TARGET == HWY_SCALAR
+  (void)x, (void)n, (void)gw, (void)scales, (void)man, (void)bias, (void)max_code, (void)nan_code, (void)sign_bit,
+      (void)nibbles, (void)codes, (void)next;
+  return false;
+#else
+  const hn::ScalableTag<float> df;
+  const hn::RebindToUnsigned<decltype(df)> du;
+  const hn::RebindToSigned<decltype(df)> di;
+  const size_t N = hn::Lanes(df);
+  const int sh = 23 - man;  // dropped mantissa bits
+  const auto low = hn::Set(du, (1u << sh) - 1), half_less = hn::Set(du, (1u << (sh - 1)) - 1), one = hn::Set(du, 1);
+  const auto rebias = hn::Set(du, static_cast<uint32_t>(127 - bias) << man);
+  const auto min_normal = hn::Set(du, static_cast<uint32_t>(128 - bias) << 23);  // 2^(1 - bias)'s bits
+  const auto sub_scale = hn::Set(df, std::ldexp(1.0f, bias - 1 + man));
+  const auto magnitude = hn::Set(du, 0x7FFFFFFFu), inf = hn::Set(du, 0x7F800000u);
+  const auto vmax = hn::Set(du, max_code), vnan = hn::Set(du, nan_code);
+  // near a boundary: normal range, the dropped bits within 8 of a half (3 ulps, doubled across a
+  // binade); below, |t| 2^(bias - 1 + man) (< 2^man) within 2^(man - 20) of k + 1/2
+  const auto slack = hn::Set(du, 8u), span = hn::Set(du, 17u);
+  const auto sub_far = hn::Set(df, 0.5f - std::ldexp(1.0f, man - 20));
+  const int sign_shift = 31 - static_cast<int>(hwy::Num0BitsBelowLS1Bit_Nonzero32(sign_bit));
+  const auto encode = [&](hn::Vec<decltype(df)> t, hn::Mask<decltype(du)>& near) {
+    const auto b = hn::BitCast(du, t), a = hn::And(b, magnitude);
+    const auto r = hn::Add(a, hn::Add(half_less, hn::And(hn::ShiftRightSame(a, sh), one)));
+    const auto normal = hn::Min(hn::Sub(hn::ShiftRightSame(r, sh), rebias), vmax);
+    const auto q = hn::Mul(hn::BitCast(df, a), sub_scale), rq = hn::Round(q);
+    const auto sub = hn::Lt(a, min_normal);
+    const auto mag = hn::IfThenElse(sub, hn::BitCast(du, TruncateInRange(di, rq)), normal);
+    const auto near_normal = hn::Lt(hn::Sub(hn::Add(hn::And(a, low), slack), hn::Add(half_less, one)), span);
+    const auto near_sub = hn::RebindMask(du, hn::Gt(hn::Abs(hn::Sub(q, rq)), sub_far));
+    near = hn::Or(hn::And(sub, near_sub), hn::AndNot(sub, near_normal));
+    const auto sign = hn::ShiftRightSame(hn::AndNot(magnitude, b), sign_shift);
+    return hn::BitCast(di, hn::IfThenElse(hn::Gt(a, inf), vnan, hn::Or(mag, sign)));
+  };
+  HWY_ALIGN float recip[kRecipChunk];
+  const size_t groups = (n + gw - 1) / gw;
+  for (size_t g0 = 0, g = 0; g0 < n; g0 += gw, ++g) {
+    const size_t j = g % kRecipChunk;
+    if (j == 0) Reciprocals(scales + g, std::min(kRecipChunk, groups - g), recip);
+    const size_t end = std::min(n, g0 + gw);
+    const float scale = scales[g];
+    const auto vrecip = hn::Set(df, recip[j]);
+    for (size_t i = g0; i < end; i += N) {
+      const size_t count = std::min(N, end - i);
+      if (next != nullptr) hwy::Prefetch(next + i);
+      const auto v = LoadUpTo(df, x + i, count);
+      hn::Mask<decltype(du)> near;
+      hn::Vec<decltype(di)> code;
+      if (recip[j] != 0.0f) {
+        code = encode(hn::Mul(v, vrecip), near);
+        if (!hn::AllFalse(du, near)) code = encode(hn::Div(v, hn::Set(df, scale)), near);
+      } else {
+        code = encode(scale != 0.0f ? hn::Div(v, hn::Set(df, scale)) : hn::Zero(df), near);
+      }
+      StoreCodes(di, code, nibbles, codes, i, count);
+    }
+  }
+  return true;
+#endif
+}
+
 /// codes[i] = the code of the run holding key(t), t = x[i] / scale (0 when scale is 0), scale that
 /// of i's group (groups of gw elements): the number of run starts <= key(t) indexes `run_codes`.
 /// Up to 16 runs: a search by lane permutes on 16-lane targets, else a compare per start, and a

@@ -59,6 +59,7 @@ LOWBIT_EXPORT(EncodeIntegersEven);
 LOWBIT_EXPORT(EncodeIntegersAway);
 LOWBIT_EXPORT(EncodeIntegersZero);
 LOWBIT_EXPORT(EncodeRuns);
+LOWBIT_EXPORT(EncodeMinifloats);
 LOWBIT_EXPORT(PackStream1);
 LOWBIT_EXPORT(PackStream2);
 LOWBIT_EXPORT(PackStream3);
@@ -135,6 +136,40 @@ inline constexpr bool simd_encodable = !std::same_as<typename Q::rounding, Stoch
                                        (is_integer_mapping<typename Q::mapping> ||
                                         is_scaled_mapping<typename Q::mapping>);
 
+/// Whether F is a minifloat with subnormals whose normal exponents are f32's: encoded and
+/// decoded by its bit fields.
+template <class F>
+inline constexpr bool is_minifloat = false;
+template <int kE, int kM, Specials kS, bool kSigned, bool kSub, int kBias>
+inline constexpr bool is_minifloat<MiniFloat<kE, kM, kS, kSigned, kSub, kBias>> =
+    kSub && kBias <= 126 && (1 << kE) - 1 - kBias <= 127;
+
+/// Whether Q is a plain Quantizer over a Scaled / MxScaled mapping, so encodes as
+/// Format::encode(x / scale) and decodes as Format::decode(code) * scale.
+template <class Q>
+constexpr bool decodes_scaled() {
+  using M = typename Q::mapping;
+  return std::same_as<Q, Quantizer<M, typename Q::estimator, typename Q::scale_storage, typename Q::rounding>> &&
+         is_scaled_mapping<M>;
+}
+
+/// EncodeMinifloats for a scaled signed 6- or 8-bit minifloat rounded to nearest even
+/// (F::encode); false (nothing written) for other quantizers, and on HWY_SCALAR. (FP4's 16 runs
+/// are found faster by EncodeRuns' lane permutes: 11.3 vs 10.5 ms for MXFP4 4096x4096.)
+template <class Q>
+bool encode_minifloats(const float* x, std::size_t n, std::size_t gw, const float* scales, bool nibbles,
+                       std::uint8_t* codes, const float* next) {
+  using F = typename Q::mapping::format;
+  if constexpr (decodes_scaled<Q>() && std::same_as<typename Q::rounding, NearestEven> && is_minifloat<F> &&
+                F::bits > 4) {
+    return LOWBIT_DISPATCH(EncodeMinifloats)(x, n, gw, scales, F::man_bits, F::bias, F::max_code,
+                                             F::has_nan ? F::kNanCode : 0u, F::kSignBit, nibbles, codes, next);
+  } else {
+    (void)x, (void)n, (void)gw, (void)scales, (void)nibbles, (void)codes, (void)next;
+    return false;
+  }
+}
+
 /// Whether encode_row can write Q's codes for a row of n, groups of gw, straight into the 4-bit
 /// stream (the SIMD encoders' `nibbles`), with no separate packing pass.
 template <class Q>
@@ -166,6 +201,7 @@ void encode_row(const float* x, std::size_t n, std::size_t gw, const float* scal
                                                          : LOWBIT_DISPATCH(EncodeIntegersZero);
       static_assert(std::same_as<R, NearestEven> || std::same_as<R, NearestAway> || std::same_as<R, TowardZero>);
       encode(x, n, gw, scales, zps, M::qmin, M::qmax, low_mask(Q::bits), nibbles, codes, next);
+    } else if (encode_minifloats<Q>(x, n, gw, scales, nibbles, codes, next)) {
     } else {
       const CodeRuns& t = code_runs<Q, R>();
       LOWBIT_DISPATCH(EncodeRuns)(x, n, gw, scales, t.bounds.data(), t.codes.data(), t.code_bytes.data(),
@@ -230,22 +266,8 @@ constexpr int integer_decoding() {
   }
 }
 
-/// Whether Q decodes as MiniFloat::decode(code) * scale (a scaled 6- or 8-bit minifloat with
-/// subnormals, whose normal exponents are f32's): kernels::dequantize's DecodeMinifloats path
-/// (4-bit ones take the scaled table).
-template <class F>
-inline constexpr bool is_minifloat = false;
-template <int kE, int kM, Specials kS, bool kSigned, bool kSub, int kBias>
-inline constexpr bool is_minifloat<MiniFloat<kE, kM, kS, kSigned, kSub, kBias>> =
-    kSub && kBias <= 126 && (1 << kE) - 1 - kBias <= 127;
-/// Whether Q is a plain Quantizer over a Scaled / MxScaled mapping, so decodes as
-/// Format::decode(code) * scale.
-template <class Q>
-constexpr bool decodes_scaled() {
-  using M = typename Q::mapping;
-  return std::same_as<Q, Quantizer<M, typename Q::estimator, typename Q::scale_storage, typename Q::rounding>> &&
-         is_scaled_mapping<M>;
-}
+/// Whether Q decodes as MiniFloat::decode(code) * scale (a scaled 6- or 8-bit is_minifloat):
+/// kernels::dequantize's DecodeMinifloats path (4-bit ones take the scaled table).
 template <class Q>
 constexpr bool minifloat_decoding() {
   return decodes_scaled<Q>() && is_minifloat<typename Q::format> && (Q::bits == 6 || Q::bits == 8);
