@@ -23,31 +23,44 @@ namespace HWY_NAMESPACE {
 
 #if HWY_TARGET != HWY_SCALAR
 /// Codes c .. c + count (count <= Lanes) of a row's kBits-wide bit stream (code c at bits
-/// [c * kBits, c * kBits + kBits) of the little-endian bytes; row_bytes long), one per u32 lane.
-/// Lane i's code starts at bit phase + i * kBits of a window of at most 16 bytes (16 lanes of 8
-/// bits, or 7 bits plus a phase below 8): each lane's two bytes by a byte shuffle of the window
-/// (in every 128-bit block), then a per-lane shift.
+/// [c * kBits, c * kBits + kBits) of the little-endian bytes; row_bytes long), one per u32 lane,
+/// in the lane's top kBits bits (lower bits: other codes'), so that one right shift by 32 - kBits,
+/// logical or arithmetic, gives the code or its sign extension. Lane i's code starts at bit
+/// phase + i * kBits of a window of at most 16 bytes (16 lanes of 8 bits, or 7 bits plus a phase
+/// below 8): each lane's two bytes by a byte shuffle of the window (in every 128-bit block), then
+/// a per-lane left shift. At phase 0 (whole vectors from a row's start) the shuffle and the
+/// shifts are loop constants.
 template <int kBits, class DU>
-HWY_INLINE hn::Vec<DU> LoadCodes(DU du, const uint8_t* HWY_RESTRICT row, size_t row_bytes, size_t c, size_t count) {
+HWY_INLINE hn::Vec<DU> LoadCodesHigh(DU du, const uint8_t* HWY_RESTRICT row, size_t row_bytes, size_t c, size_t count) {
   const hn::Repartition<uint8_t, DU> du8;
   const size_t bit0 = c * kBits, byte0 = bit0 / 8;
   if constexpr (kBits == 8) {  // bytes: no unpacking
-    return hn::PromoteTo(du, LoadUpTo(hn::Rebind<uint8_t, DU>(), row + byte0, count));
+    return hn::ShiftLeft<24>(hn::PromoteTo(du, LoadUpTo(hn::Rebind<uint8_t, DU>(), row + byte0, count)));
   } else {
-    const auto bits = hn::Add(hn::Mul(hn::Iota(du, 0), hn::Set(du, kBits)), hn::Set(du, static_cast<uint32_t>(bit0 % 8)));
-    const auto k = hn::ShiftRight<3>(bits);
-    const auto idx = hn::Or(hn::Or(k, hn::ShiftLeft<8>(hn::Add(k, hn::Set(du, 1)))), hn::Set(du, 0x80800000u));
-    hn::Vec<decltype(du8)> window;
-    if (byte0 + 16 <= row_bytes) {
-      window = hn::LoadDup128(du8, row + byte0);
-    } else {  // the row's end: only its bytes
-      alignas(16) uint8_t tail[16] = {};
-      std::memcpy(tail, row + byte0, row_bytes - byte0);
-      window = hn::LoadDup128(du8, tail);
-    }
-    const auto pair = hn::BitCast(du, hn::TableLookupBytes(window, hn::BitCast(du8, idx)));
-    return hn::And(hn::Shr(pair, hn::And(bits, hn::Set(du, 7))), hn::Set(du, (1u << kBits) - 1));
+    const auto unpack = [&](hn::Vec<DU> bits) {  // bits: where each lane's code starts
+      const auto k = hn::ShiftRight<3>(bits);
+      const auto idx = hn::Or(hn::Or(k, hn::ShiftLeft<8>(hn::Add(k, hn::Set(du, 1)))), hn::Set(du, 0x80800000u));
+      hn::Vec<decltype(du8)> window;
+      if (byte0 + 16 <= row_bytes) {
+        window = hn::LoadDup128(du8, row + byte0);
+      } else {  // the row's end: only its bytes
+        alignas(16) uint8_t tail[16] = {};
+        std::memcpy(tail, row + byte0, row_bytes - byte0);
+        window = hn::LoadDup128(du8, tail);
+      }
+      const auto pair = hn::BitCast(du, hn::TableLookupBytes(window, hn::BitCast(du8, idx)));
+      return hn::Shl(pair, hn::Sub(hn::Set(du, 32 - kBits), hn::And(bits, hn::Set(du, 7))));
+    };
+    const auto bits = hn::Mul(hn::Iota(du, 0), hn::Set(du, kBits));
+    const uint32_t phase = static_cast<uint32_t>(bit0 % 8);
+    return phase == 0 ? unpack(bits) : unpack(hn::Add(bits, hn::Set(du, phase)));
   }
+}
+
+/// LoadCodesHigh's codes in the lanes' low bits.
+template <int kBits, class DU>
+HWY_INLINE hn::Vec<DU> LoadCodes(DU du, const uint8_t* HWY_RESTRICT row, size_t row_bytes, size_t c, size_t count) {
+  return hn::ShiftRight<32 - kBits>(LoadCodesHigh<kBits>(du, row, row_bytes, c, count));
 }
 #endif
 
@@ -108,8 +121,8 @@ void DecodeIntegers(const uint8_t* HWY_RESTRICT row, size_t row_bytes, size_t n,
     const auto vzp = hn::Set(di, zps[g]);
     for (size_t i = g0; i < end; i += N) {
       const size_t count = std::min(N, end - i);
-      auto v = hn::BitCast(di, LoadCodes<kBits>(du, row, row_bytes, i, count));
-      if constexpr (kSigned) v = hn::ShiftRight<32 - kBits>(hn::ShiftLeft<32 - kBits>(v));
+      const auto high = LoadCodesHigh<kBits>(du, row, row_bytes, i, count);  // sign-extended or not by the shift
+      const auto v = kSigned ? hn::ShiftRight<32 - kBits>(hn::BitCast(di, high)) : hn::BitCast(di, hn::ShiftRight<32 - kBits>(high));
       StoreUpTo(hn::Mul(hn::ConvertTo(df, hn::Sub(v, vzp)), vscale), df, out + i, count);
     }
   }
