@@ -275,26 +275,42 @@ TEST_CASE("kernels: outputs of kStreamMinBytes or more (streamed rows) dequantiz
   const std::size_t rows = lb::kernels::kStreamMinBytes / sizeof(float) / 4096, cols = 4096;
   const auto m = lowbit_test::normal_matrix(rows, cols, 8);
   const auto g = lb::kernels::quantize<gguf::Q8_0>(m.view());
+  // PackedMatrix rows by each in-place streaming kernel: the scaled table, integers, minifloats
   const auto p = lb::kernels::quantize<lb::Nf4, lb::Blockwise<64>>(m.view());
-  lowbit_test::Mat want_g(rows, cols), want_p(rows, cols);
+  const auto i4 = lb::kernels::quantize<lb::IntSym<4, lb::MinMax, lb::F16Scale>, lb::Blockwise<32>>(m.view());
+  const auto f8 = lb::kernels::quantize<lb::Fp8E4M3, lb::PerChannel>(m.view());
+  lowbit_test::Mat want_g(rows, cols), want_p(rows, cols), want_i4(rows, cols), want_f8(rows, cols);
   g.dequantize(want_g.view());
   lb::ref::dequantize(p, want_p.view());
+  lb::ref::dequantize(i4, want_i4.view());
+  lb::ref::dequantize(f8, want_f8.view());
   std::vector<float> buf(rows * (cols + 3) + 64);
   const std::size_t aligned = (64 - reinterpret_cast<std::uintptr_t>(buf.data()) % 64) % 64 / sizeof(float);
   for_each_target([&] {
-    for (std::size_t offset : {aligned, aligned + 1, aligned + 3}) {  // streamed from the start; after a head
+    const auto check = [&](const auto& q, const lowbit_test::Mat& want, float* out) {
+      std::fill(buf.begin(), buf.end(), -7.0f);  // nothing around the matrix is written
+      lb::kernels::dequantize(q, lb::make_view(out, rows, cols));
+      REQUIRE(std::memcmp(out, want.v.data(), rows * cols * sizeof(float)) == 0);
+      REQUIRE(std::all_of(buf.data(), out, [](float v) { return v == -7.0f; }));
+      REQUIRE(std::all_of(out + rows * cols, buf.data() + buf.size(), [](float v) { return v == -7.0f; }));
+    };
+    for (std::size_t offset : {aligned, aligned + 1, aligned + 3, aligned + 15}) {  // streamed from the start; after a head
       float* out = buf.data() + offset;
-      const auto view = lb::make_view(out, rows, cols);
-      lb::kernels::dequantize(g, view);
-      REQUIRE(std::memcmp(out, want_g.v.data(), rows * cols * sizeof(float)) == 0);
-      lb::kernels::dequantize(p, view);
-      REQUIRE(std::memcmp(out, want_p.v.data(), rows * cols * sizeof(float)) == 0);
+      check(g, want_g, out);
+      check(p, want_p, out);
+      check(i4, want_i4, out);
+      check(f8, want_f8, out);
     }
     // a row stride that puts consecutive rows at different alignments
     const auto strided = lb::make_view(buf.data() + aligned, rows, cols, lb::Order::kRowMajor, cols + 3);
-    lb::kernels::dequantize(p, strided);
-    for (std::size_t r = 0; r < rows; ++r)
-      REQUIRE(std::memcmp(&strided(r, 0), &want_p.v[r * cols], cols * sizeof(float)) == 0);
+    const auto check_strided = [&](const auto& q, const lowbit_test::Mat& want) {
+      lb::kernels::dequantize(q, strided);
+      for (std::size_t r = 0; r < rows; ++r)
+        REQUIRE(std::memcmp(&strided(r, 0), &want.v[r * cols], cols * sizeof(float)) == 0);
+    };
+    check_strided(p, want_p);
+    check_strided(i4, want_i4);
+    check_strided(f8, want_f8);
   });
 }
 

@@ -16,6 +16,7 @@
 #include "hwy/highway.h"
 #include "lowbit/core/bitpack.hpp"
 #include "lowbit/kernels/compat-inl.h"
+#include "lowbit/kernels/stream-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 LOWBIT_BEGIN_NAMESPACE
@@ -70,9 +71,9 @@ HWY_INLINE hn::Vec<DU> LoadCodes(DU du, const uint8_t* HWY_RESTRICT row, size_t 
 /// (Lookup16); wider ones gather.
 template <int kBits>
 void DecodeCodes(const uint8_t* HWY_RESTRICT row, size_t row_bytes, size_t c0, size_t n, const float* HWY_RESTRICT table,
-                 size_t gw, const float* HWY_RESTRICT scales, float* HWY_RESTRICT out) {
+                 size_t gw, const float* HWY_RESTRICT scales, float* HWY_RESTRICT out, bool stream) {
 #if HWY_TARGET == HWY_SCALAR
-  (void)row_bytes;
+  (void)row_bytes, (void)stream;
   for (size_t i = 0; i < n; ++i) {
     const float v = table[get_code(row, kBits, c0 + i)];
     out[i] = scales != nullptr ? v * scales[i / gw] : v;
@@ -82,6 +83,7 @@ void DecodeCodes(const uint8_t* HWY_RESTRICT row, size_t row_bytes, size_t c0, s
   const hn::RebindToUnsigned<decltype(df)> du;
   const hn::RebindToSigned<decltype(df)> di;
   const size_t N = hn::Lanes(df);
+  RowStreamer sink(out, n, stream);
   for (size_t g0 = 0, g = 0; g0 < n; g0 += gw, ++g) {
     const size_t end = std::min(n, g0 + gw);
     const auto vscale = hn::Set(df, scales != nullptr ? scales[g] : 1.0f);
@@ -91,9 +93,10 @@ void DecodeCodes(const uint8_t* HWY_RESTRICT row, size_t row_bytes, size_t c0, s
       hn::Vec<decltype(df)> v;
       if constexpr (kBits <= 4) v = Lookup16(df, table, code);
       else v = hn::GatherIndex(df, table, code);
-      StoreUpTo(scales != nullptr ? hn::Mul(v, vscale) : v, df, out + i, count);
+      sink.Store(scales != nullptr ? hn::Mul(v, vscale) : v, i, count);
     }
   }
+  sink.Finish(n);
 #endif
 }
 
@@ -102,9 +105,10 @@ void DecodeCodes(const uint8_t* HWY_RESTRICT row, size_t row_bytes, size_t c0, s
 /// arithmetic, with no per-group table.
 template <int kBits, bool kSigned>
 void DecodeIntegers(const uint8_t* HWY_RESTRICT row, size_t row_bytes, size_t n, size_t gw,
-                    const float* HWY_RESTRICT scales, const int32_t* HWY_RESTRICT zps, float* HWY_RESTRICT out) {
+                    const float* HWY_RESTRICT scales, const int32_t* HWY_RESTRICT zps, float* HWY_RESTRICT out,
+                    bool stream) {
 #if HWY_TARGET == HWY_SCALAR
-  (void)row_bytes;
+  (void)row_bytes, (void)stream;
   for (size_t i = 0; i < n; ++i) {
     int32_t v = get_code(row, kBits, i);
     if (kSigned && v >= (1 << (kBits - 1))) v -= 1 << kBits;
@@ -115,6 +119,7 @@ void DecodeIntegers(const uint8_t* HWY_RESTRICT row, size_t row_bytes, size_t n,
   const hn::RebindToUnsigned<decltype(df)> du;
   const hn::RebindToSigned<decltype(df)> di;
   const size_t N = hn::Lanes(df);
+  RowStreamer sink(out, n, stream);
   for (size_t g0 = 0, g = 0; g0 < n; g0 += gw, ++g) {
     const size_t end = std::min(n, g0 + gw);
     const auto vscale = hn::Set(df, scales[g]);
@@ -123,9 +128,10 @@ void DecodeIntegers(const uint8_t* HWY_RESTRICT row, size_t row_bytes, size_t n,
       const size_t count = std::min(N, end - i);
       const auto high = LoadCodesHigh<kBits>(du, row, row_bytes, i, count);  // sign-extended or not by the shift
       const auto v = kSigned ? hn::ShiftRight<32 - kBits>(hn::BitCast(di, high)) : hn::BitCast(di, hn::ShiftRight<32 - kBits>(high));
-      StoreUpTo(hn::Mul(hn::ConvertTo(df, hn::Sub(v, vzp)), vscale), df, out + i, count);
+      sink.Store(hn::Mul(hn::ConvertTo(df, hn::Sub(v, vzp)), vscale), i, count);
     }
   }
+  sink.Finish(n);
 #endif
 }
 
@@ -136,10 +142,10 @@ void DecodeIntegers(const uint8_t* HWY_RESTRICT row, size_t row_bytes, size_t n,
 template <int kBits>
 bool DecodeMinifloats(const uint8_t* HWY_RESTRICT row, size_t row_bytes, size_t n, size_t gw,
                       const float* HWY_RESTRICT scales, int exp, int man, int bias, int specials, bool is_signed,
-                      float* HWY_RESTRICT out) {
+                      float* HWY_RESTRICT out, bool stream) {
 #if HWY_TARGET == HWY_SCALAR
   (void)row_bytes, (void)exp, (void)man, (void)bias, (void)specials, (void)is_signed, (void)n, (void)gw, (void)row,
-      (void)scales, (void)out;
+      (void)scales, (void)out, (void)stream;
   return false;
 #else
   const hn::ScalableTag<float> df;
@@ -154,6 +160,7 @@ bool DecodeMinifloats(const uint8_t* HWY_RESTRICT row, size_t row_bytes, size_t 
   const auto rebias_bits = hn::Set(du, static_cast<uint32_t>(127 - bias) << 23);
   const auto sub_one = hn::Set(du, 1u << 23), first_normal = hn::Set(du, 1u << man);
   const auto sub_base = hn::Set(df, std::ldexp(1.0f, 1 - bias));
+  RowStreamer sink(out, n, stream);
   for (size_t g0 = 0, g = 0; g0 < n; g0 += gw, ++g) {
     const size_t end = std::min(n, g0 + gw);
     const auto vscale = hn::Set(df, scales[g]);
@@ -173,9 +180,10 @@ bool DecodeMinifloats(const uint8_t* HWY_RESTRICT row, size_t row_bytes, size_t 
       } else if (specials != 0) {  // only the all-ones exponent and mantissa is NaN
         v = hn::IfThenElse(hn::Eq(body, body_mask), nan, v);
       }
-      StoreUpTo(hn::Mul(hn::BitCast(df, v), vscale), df, out + i, count);
+      sink.Store(hn::Mul(hn::BitCast(df, v), vscale), i, count);
     }
   }
+  sink.Finish(n);
   return true;
 #endif
 }
@@ -195,8 +203,8 @@ inline void DecodeF16(const uint16_t* HWY_RESTRICT in, float* HWY_RESTRICT out, 
 
 #define LOWBIT_DECODE_CODES(B)                                                                          \
   inline void DecodeCodes##B(const uint8_t* row, size_t row_bytes, size_t c0, size_t n, const float* table, \
-                             size_t gw, const float* scales, float* out) {                              \
-    DecodeCodes<B>(row, row_bytes, c0, n, table, gw, scales, out);                                      \
+                             size_t gw, const float* scales, float* out, bool stream) {                 \
+    DecodeCodes<B>(row, row_bytes, c0, n, table, gw, scales, out, stream);                              \
   }
 LOWBIT_DECODE_CODES(1)
 LOWBIT_DECODE_CODES(2)
@@ -210,12 +218,12 @@ LOWBIT_DECODE_CODES(8)
 
 #define LOWBIT_DECODE_INTEGERS(B)                                                                               \
   inline void DecodeInts##B(const uint8_t* row, size_t row_bytes, size_t n, size_t gw, const float* scales,    \
-                            const int32_t* zps, float* out) {                                                  \
-    DecodeIntegers<B, true>(row, row_bytes, n, gw, scales, zps, out);                                         \
+                            const int32_t* zps, float* out, bool stream) {                                     \
+    DecodeIntegers<B, true>(row, row_bytes, n, gw, scales, zps, out, stream);                                 \
   }                                                                                                            \
   inline void DecodeUInts##B(const uint8_t* row, size_t row_bytes, size_t n, size_t gw, const float* scales,   \
-                             const int32_t* zps, float* out) {                                                 \
-    DecodeIntegers<B, false>(row, row_bytes, n, gw, scales, zps, out);                                        \
+                             const int32_t* zps, float* out, bool stream) {                                    \
+    DecodeIntegers<B, false>(row, row_bytes, n, gw, scales, zps, out, stream);                                \
   }
 LOWBIT_DECODE_INTEGERS(2)
 LOWBIT_DECODE_INTEGERS(3)
@@ -228,8 +236,9 @@ LOWBIT_DECODE_INTEGERS(8)
 
 #define LOWBIT_DECODE_MINIFLOATS(B)                                                                          \
   inline bool DecodeMinifloats##B(const uint8_t* row, size_t row_bytes, size_t n, size_t gw, const float* scales, \
-                                  int exp, int man, int bias, int specials, bool is_signed, float* out) {       \
-    return DecodeMinifloats<B>(row, row_bytes, n, gw, scales, exp, man, bias, specials, is_signed, out);      \
+                                  int exp, int man, int bias, int specials, bool is_signed, float* out,         \
+                                  bool stream) {                                                                \
+    return DecodeMinifloats<B>(row, row_bytes, n, gw, scales, exp, man, bias, specials, is_signed, out, stream); \
   }
 LOWBIT_DECODE_MINIFLOATS(6)
 LOWBIT_DECODE_MINIFLOATS(8)

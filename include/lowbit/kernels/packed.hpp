@@ -234,10 +234,11 @@ void group_row_params(const PackedMatrix<Q, G, L>& m, std::size_t gr, float* sca
   }
 }
 
-/// DecodeCodes (scales: null, or one per group of gw codes).
+/// DecodeCodes (scales: null, or one per group of gw codes; stream: out is a whole row of n,
+/// written with streaming stores).
 template <int kBits>
 void decode_codes(const std::uint8_t* row, std::size_t row_bytes, std::size_t c0, std::size_t n, const float* table,
-                  std::size_t gw, const float* scales, float* out) {
+                  std::size_t gw, const float* scales, float* out, bool stream) {
   const auto fn = kBits == 1   ? LOWBIT_DISPATCH(DecodeCodes1)
                   : kBits == 2 ? LOWBIT_DISPATCH(DecodeCodes2)
                   : kBits == 3 ? LOWBIT_DISPATCH(DecodeCodes3)
@@ -246,7 +247,7 @@ void decode_codes(const std::uint8_t* row, std::size_t row_bytes, std::size_t c0
                   : kBits == 6 ? LOWBIT_DISPATCH(DecodeCodes6)
                   : kBits == 7 ? LOWBIT_DISPATCH(DecodeCodes7)
                                : LOWBIT_DISPATCH(DecodeCodes8);
-  fn(row, row_bytes, c0, n, table, gw, scales, out);
+  fn(row, row_bytes, c0, n, table, gw, scales, out, stream);
 }
 
 /// +1 when Q decodes as float(code - zero point) * scale with its codes read as two's complement
@@ -283,20 +284,20 @@ constexpr bool scaled_table_decoding() {
 /// DecodeMinifloats of Q's row; false on HWY_SCALAR.
 template <class Q>
 bool decode_minifloats(const std::uint8_t* row, std::size_t row_bytes, std::size_t n, std::size_t gw,
-                       const float* scales, float* out) {
+                       const float* scales, float* out, bool stream) {
   using F = typename Q::format;
   constexpr int kSpecials = F::has_inf ? 1 : F::has_nan ? 2 : 0;
   const auto fn = Q::bits == 8 ? LOWBIT_DISPATCH(DecodeMinifloats8) : LOWBIT_DISPATCH(DecodeMinifloats6);
-  return fn(row, row_bytes, n, gw, scales, F::exp_bits, F::man_bits, F::bias, kSpecials, F::is_signed, out);
+  return fn(row, row_bytes, n, gw, scales, F::exp_bits, F::man_bits, F::bias, kSpecials, F::is_signed, out, stream);
 }
 
 template <int kBits, bool kSigned>
 void decode_integers(const std::uint8_t* row, std::size_t row_bytes, std::size_t n, std::size_t gw,
-                     const float* scales, const std::int32_t* zps, float* out) {
-#define LOWBIT_DECODE_INTEGERS(B)                                                                  \
-  if constexpr (kBits == B) {                                                                      \
-    if constexpr (kSigned) LOWBIT_DISPATCH(DecodeInts##B)(row, row_bytes, n, gw, scales, zps, out); \
-    else LOWBIT_DISPATCH(DecodeUInts##B)(row, row_bytes, n, gw, scales, zps, out);                   \
+                     const float* scales, const std::int32_t* zps, float* out, bool stream) {
+#define LOWBIT_DECODE_INTEGERS(B)                                                                          \
+  if constexpr (kBits == B) {                                                                              \
+    if constexpr (kSigned) LOWBIT_DISPATCH(DecodeInts##B)(row, row_bytes, n, gw, scales, zps, out, stream); \
+    else LOWBIT_DISPATCH(DecodeUInts##B)(row, row_bytes, n, gw, scales, zps, out, stream);                   \
   }
   LOWBIT_DECODE_INTEGERS(2)
   LOWBIT_DECODE_INTEGERS(3)
@@ -391,7 +392,6 @@ void dequantize(const PackedMatrix<Q, G, L>& m, MatrixView<float> out) {
   constexpr int kBits = PackedMatrix<Q, G, L>::kBits;
   constexpr std::size_t kCodes = std::size_t{1} << kBits;
   alignas(64) std::array<float, std::max<std::size_t>(kCodes, 16)> table{};  // Lookup16 reads 16 entries
-  RowSink sink(out);
   const GroupGrid& grid = m.grid();
   constexpr int kIntegers = detail::integer_decoding<Q>();
   constexpr bool kScaledTable = detail::scaled_table_decoding<Q>();
@@ -402,6 +402,8 @@ void dequantize(const PackedMatrix<Q, G, L>& m, MatrixView<float> out) {
   // integer codes: (code - zero point) * scale; minifloats: their bit fields times the scale;
   // scaled 4-bit values: their table times the scale. All in SIMD with no per-group tables.
   if constexpr (kIntegers != 0 || kScaledTable || detail::minifloat_decoding<Q>()) {
+    RowSink sink(out, /*kernel_streams=*/true);  // large outputs: the kernels stream in place
+    const bool stream = sink.streams();
     std::vector<float> scales(grid.cols);
     std::vector<std::int32_t> zps(grid.cols);
     bool done = true;
@@ -411,16 +413,18 @@ void dequantize(const PackedMatrix<Q, G, L>& m, MatrixView<float> out) {
       float* dst = sink.row(r);
       if constexpr (kIntegers != 0)
         detail::decode_integers<kBits, (kIntegers > 0)>(m.row_codes(r), m.row_bytes(), m.cols(), grid.shape.cols,
-                                                        scales.data(), zps.data(), dst);
+                                                        scales.data(), zps.data(), dst, stream);
       else if constexpr (kScaledTable)
         detail::decode_codes<kBits>(m.row_codes(r), m.row_bytes(), 0, m.cols(), table.data(), grid.shape.cols,
-                                    scales.data(), dst);
+                                    scales.data(), dst, stream);
       else
-        done = detail::decode_minifloats<Q>(m.row_codes(r), m.row_bytes(), m.cols(), grid.shape.cols, scales.data(), dst);
+        done = detail::decode_minifloats<Q>(m.row_codes(r), m.row_bytes(), m.cols(), grid.shape.cols, scales.data(), dst,
+                                            stream);
       if (done) sink.done(r);
     }
     if (done) return;  // else (HWY_SCALAR): the tables below
   }
+  RowSink sink(out);
   for (std::size_t r = 0; r < m.rows(); ++r) {
     float* dst = sink.row(r);
     for (std::size_t gc = 0; gc < grid.cols; ++gc) {
@@ -432,7 +436,7 @@ void dequantize(const PackedMatrix<Q, G, L>& m, MatrixView<float> out) {
         continue;
       }
       for (std::size_t code = 0; code < kCodes; ++code) table[code] = Q::decode(static_cast<std::uint8_t>(code), p);
-      detail::decode_codes<kBits>(m.row_codes(r), m.row_bytes(), b.c0, n, table.data(), n, nullptr, dst + b.c0);
+      detail::decode_codes<kBits>(m.row_codes(r), m.row_bytes(), b.c0, n, table.data(), n, nullptr, dst + b.c0, false);
     }
     sink.done(r);
   }

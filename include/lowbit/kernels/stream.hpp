@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <vector>
 
+#include "hwy/cache_control.h"
 #include "lowbit/core/shape.hpp"
 
 #include "lowbit/kernels/dispatch.hpp"
@@ -30,18 +31,30 @@ inline void stream_floats(const float* src, float* dst, std::size_t n) noexcept 
 
 /// Where a matrix writer puts its rows: straight into `out`, or into a row buffer that done(r)
 /// copies out (columns with a stride; streaming stores for outputs of kStreamMinBytes or more).
+/// A writer whose kernels store whole rows with streaming stores themselves (kernel_streams:
+/// RowStreamer) writes such outputs in place, told so by streams(); the destructor fences.
 class RowSink {
  public:
-  explicit RowSink(MatrixView<float> out)
+  explicit RowSink(MatrixView<float> out, bool kernel_streams = false)
       : out_(out),
         stream_(out.col_stride == 1 && out.size() * sizeof(float) >= kStreamMinBytes),
-        buf_(out.col_stride == 1 && !stream_ ? 0 : out.cols) {}
+        in_place_(stream_ && kernel_streams),
+        buf_(out.col_stride == 1 && (!stream_ || in_place_) ? 0 : out.cols) {}
+  RowSink(const RowSink&) = delete;
+  RowSink& operator=(const RowSink&) = delete;
+  ~RowSink() {
+    if (in_place_) hwy::FlushStream();
+  }
+
+  /// Whether row(r) is to be written whole, with streaming stores.
+  bool streams() const noexcept { return in_place_; }
 
   /// Where row r's cols floats are to be written.
   float* row(std::size_t r) noexcept { return buf_.empty() ? &out_(r, 0) : buf_.data(); }
 
   /// Row r is written.
   void done(std::size_t r) noexcept {
+    if (in_place_) return;
     if (stream_) stream_floats(buf_.data(), &out_(r, 0), out_.cols);
     else if (!buf_.empty())
       for (std::size_t c = 0; c < out_.cols; ++c) out_(r, c) = buf_[c];
@@ -49,7 +62,7 @@ class RowSink {
 
  private:
   MatrixView<float> out_;
-  bool stream_;
+  bool stream_, in_place_;
   std::vector<float> buf_;
 };
 }  // namespace kernels
