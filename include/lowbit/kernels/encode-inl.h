@@ -290,9 +290,10 @@ HWY_INLINE void StoreCodes(DI di, hn::Vec<DI> code, bool nibbles, uint8_t* HWY_R
 
 /// codes[i] = (clamp(R(t) + zp, qmin, qmax) as int) & mask, t = x[i] / scale (0 when scale is 0),
 /// with scale and zp (in [qmin, qmax], as every mapping's) those of i's group (groups of gw
-/// elements): the integer mappings' encode, in the same float operations. With `nibbles` (4-bit codes, n and gw even) codes is the packed
-/// stream (StoreCodes). `next` (may be null): the n floats to prefetch meanwhile, the next row,
-/// so that its read from memory overlaps this row's arithmetic.
+/// elements): the integer mappings' encode, in the same float operations. With `nibbles` (4-bit
+/// codes, n and gw even) codes is the packed stream (StoreCodes). `next` (may be null): the n
+/// floats to prefetch meanwhile, the next row, so that its read from memory overlaps this row's
+/// arithmetic.
 template <IntRound kRound>
 void EncodeIntegers(const float* HWY_RESTRICT x, size_t n, size_t gw, const float* HWY_RESTRICT scales,
                     const int32_t* HWY_RESTRICT zps, int32_t qmin, int32_t qmax, uint32_t mask, bool nibbles,

@@ -68,7 +68,8 @@ HWY_INLINE hn::Vec<DU> LoadCodes(DU du, const uint8_t* HWY_RESTRICT row, size_t 
 /// out[i] = table[code c0 + i] for i < n, times scales[i / gw] when scales is not null: every
 /// format's codes through a table of their values (per group, scaled; or once, at scale 1, for a
 /// mapping that decodes as value(code) * scale). Widths up to 4 look up one vpermps table
-/// (Lookup16); wider ones gather.
+/// (Lookup16); wider ones gather. With `stream` (out a whole row) the stores stream (RowStreamer),
+/// as in the other decodes.
 template <int kBits>
 void DecodeCodes(const uint8_t* HWY_RESTRICT row, size_t row_bytes, size_t c0, size_t n, const float* HWY_RESTRICT table,
                  size_t gw, const float* HWY_RESTRICT scales, float* HWY_RESTRICT out, bool stream) {
@@ -102,7 +103,7 @@ void DecodeCodes(const uint8_t* HWY_RESTRICT row, size_t row_bytes, size_t c0, s
 
 /// out[i] = float(v - zps[g]) * scales[g] for the first n codes of a row, v the code read as an
 /// integer (two's complement when kSigned), g = i / gw: the integer mappings' decode, by the same
-/// arithmetic, with no per-group table.
+/// arithmetic, with no per-group table. `stream`: as DecodeCodes'.
 template <int kBits, bool kSigned>
 void DecodeIntegers(const uint8_t* HWY_RESTRICT row, size_t row_bytes, size_t n, size_t gw,
                     const float* HWY_RESTRICT scales, const int32_t* HWY_RESTRICT zps, float* HWY_RESTRICT out,
@@ -138,7 +139,8 @@ void DecodeIntegers(const uint8_t* HWY_RESTRICT row, size_t row_bytes, size_t n,
 /// out[i] = value(code i) * scales[i / gw] for the first n codes of a row of minifloats (sign bit
 /// when kSigned, exp exponent bits with bias, man mantissa bits, subnormals; specials as
 /// MiniFloat's kIeee = 1 / kNanOnly = 2): MiniFloat::decode by its bit fields, then Scaled's
-/// product, so no per-group table. False (nothing written) on HWY_SCALAR: callers take the table.
+/// product, so no per-group table. `stream`: as DecodeCodes'. False (nothing written) on
+/// HWY_SCALAR: callers take the table.
 template <int kBits>
 bool DecodeMinifloats(const uint8_t* HWY_RESTRICT row, size_t row_bytes, size_t n, size_t gw,
                       const float* HWY_RESTRICT scales, int exp, int man, int bias, int specials, bool is_signed,

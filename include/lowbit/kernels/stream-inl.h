@@ -37,20 +37,25 @@ inline void StreamFloats(const float* HWY_RESTRICT src, float* HWY_RESTRICT dst,
 #endif
 }
 
+/// Whether RowStreamer streams on this target (elsewhere, RowSink's buffer and StreamFloats do).
+inline bool RowStreamerStreams() { return HWY_TARGET <= HWY_AVX3; }
+
 #if HWY_TARGET != HWY_SCALAR
 /// Writes one row of n floats, a vector at a time in order, with streaming stores whatever the
 /// row's alignment: on AVX-512 each aligned 64-byte line is cut from the vector arriving and the
 /// one before (a two-table permute), the unaligned head and tail get plain stores. Elsewhere, or
-/// when off (n not whole vectors, a row not float-aligned), every store is plain. Finish() after
+/// when off (n not whole vectors, or 0; a row not float-aligned), every store is plain. Finish() after
 /// the last vector; the caller fences (hwy::FlushStream) once its rows are written.
 class RowStreamer {
  public:
   using D = hn::ScalableTag<float>;
   RowStreamer(float* HWY_RESTRICT row, size_t n, bool on) : row_(row) {
 #if HWY_TARGET <= HWY_AVX3
-    on_ = on && hn::Lanes(D()) == 16 && n % 16 == 0 && reinterpret_cast<uintptr_t>(row) % sizeof(float) == 0;
+    on_ = on && hn::Lanes(D()) == 16 && n != 0 && n % 16 == 0 &&
+          reinterpret_cast<uintptr_t>(row) % sizeof(float) == 0;
     skip_ = (16 - reinterpret_cast<uintptr_t>(row) / sizeof(float) % 16) % 16;
-    idx_ = _mm512_add_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0), _mm512_set1_epi32(static_cast<int>(skip_)));
+    const __m512i lanes = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    idx_ = _mm512_add_epi32(lanes, _mm512_set1_epi32(static_cast<int>(skip_)));
 #else
     (void)n, (void)on;
 #endif
