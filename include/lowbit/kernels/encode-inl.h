@@ -254,20 +254,30 @@ enum class IntRound : int { kEven = 0, kAway = 1, kZero = 2 };
 constexpr size_t kRecipChunk = 64;
 
 /// recip[j] = 1 / scales[j] where ReciprocalBounded(scales[j]), else 0 (that group divides),
-/// for j < n <= kRecipChunk.
-HWY_INLINE void Reciprocals(const float* HWY_RESTRICT scales, size_t n, float* HWY_RESTRICT recip) {
+/// for j < n <= kRecipChunk. True when every one is a power of two (MX's scales): then
+/// x * recip[j] is x / scales[j] exactly, and the encoders skip their boundary checks.
+HWY_INLINE bool Reciprocals(const float* HWY_RESTRICT scales, size_t n, float* HWY_RESTRICT recip) {
+  bool exact = true;
 #if HWY_TARGET == HWY_SCALAR
-  for (size_t j = 0; j < n; ++j) recip[j] = ReciprocalBounded(scales[j]) ? 1.0f / scales[j] : 0.0f;
+  for (size_t j = 0; j < n; ++j) {
+    recip[j] = ReciprocalBounded(scales[j]) ? 1.0f / scales[j] : 0.0f;
+    int e = 0;
+    exact &= recip[j] != 0.0f && std::abs(std::frexp(scales[j], &e)) == 0.5f;
+  }
 #else
   const hn::ScalableTag<float> df;
+  const hn::RebindToUnsigned<decltype(df)> du;
   const size_t N = hn::Lanes(df);
   for (size_t j = 0; j < n; j += N) {
     const size_t count = std::min(N, n - j);
     const auto s = LoadUpTo(df, scales + j, count), a = hn::Abs(s);
     const auto bounded = hn::And(hn::Ge(a, hn::Set(df, 0x1p-125f)), hn::Le(a, hn::Set(df, 0x1p125f)));
     StoreUpTo(hn::IfThenElseZero(bounded, hn::Div(hn::Set(df, 1.0f), s)), df, recip + j, count);
+    const auto pow2 = hn::RebindMask(df, hn::Eq(hn::And(hn::BitCast(du, s), hn::Set(du, 0x7FFFFFu)), hn::Zero(du)));
+    exact = exact && hn::AllTrue(df, hn::Or(hn::And(bounded, pow2), hn::Not(hn::FirstN(df, count))));
   }
 #endif
+  return exact;
 }
 
 #if HWY_TARGET != HWY_SCALAR
@@ -326,11 +336,12 @@ void EncodeIntegers(const float* HWY_RESTRICT x, size_t n, size_t gw, const floa
   // per group, a chunk at a time: 1 / scale (0: divide) and the clamp's bounds, read by broadcasts
   HWY_ALIGN float recip[kRecipChunk], below[kRecipChunk], above[kRecipChunk];
   const size_t groups = (n + gw - 1) / gw;
+  bool exact = false;
   for (size_t g0 = 0, g = 0; g0 < n; g0 += gw, ++g) {
     const size_t j = g % kRecipChunk;
     if (j == 0) {
       const size_t chunk = std::min(kRecipChunk, groups - g);
-      Reciprocals(scales + g, chunk, recip);
+      exact = Reciprocals(scales + g, chunk, recip);
       for (size_t c = 0; c < chunk; c += N) {
         const auto z = hn::ConvertTo(df, LoadUpTo(di, zps + g + c, std::min(N, chunk - c)));
         hn::Store(hn::Sub(hn::Set(df, static_cast<float>(qmin)), z), df, below + c);
@@ -359,10 +370,12 @@ void EncodeIntegers(const float* HWY_RESTRICT x, size_t n, size_t gw, const floa
       if (recip[j] != 0.0f) {
         const auto t = hn::Min(hn::Max(hn::Mul(v, vrecip), vbelow), vabove);
         r = rounded(t);
-        const auto off = hn::Abs(hn::Sub(t, r));  // near k + 1/2: off near 1/2; near k (truncating): near 0 or 1
-        auto near = hn::Gt(off, below_far);
-        if constexpr (kRound == IntRound::kZero) near = hn::Or(near, hn::Lt(off, tolerance));
-        if (!hn::AllFalse(df, near)) r = rounded(hn::Min(hn::Max(hn::Div(v, hn::Set(df, scales[g])), vbelow), vabove));
+        if (!exact) {
+          const auto off = hn::Abs(hn::Sub(t, r));  // near k + 1/2: off near 1/2; near k (truncating): near 0 or 1
+          auto near = hn::Gt(off, below_far);
+          if constexpr (kRound == IntRound::kZero) near = hn::Or(near, hn::Lt(off, tolerance));
+          if (!hn::AllFalse(df, near)) r = rounded(hn::Min(hn::Max(hn::Div(v, hn::Set(df, scales[g])), vbelow), vabove));
+        }
       } else {
         const auto t = scales[g] != 0.0f ? hn::Div(v, hn::Set(df, scales[g])) : hn::Zero(df);
         r = rounded(hn::Min(hn::Max(t, vbelow), vabove));
@@ -421,9 +434,10 @@ inline bool EncodeMinifloats(const float* HWY_RESTRICT x, size_t n, size_t gw, c
   };
   HWY_ALIGN float recip[kRecipChunk];
   const size_t groups = (n + gw - 1) / gw;
+  bool exact = false;
   for (size_t g0 = 0, g = 0; g0 < n; g0 += gw, ++g) {
     const size_t j = g % kRecipChunk;
-    if (j == 0) Reciprocals(scales + g, std::min(kRecipChunk, groups - g), recip);
+    if (j == 0) exact = Reciprocals(scales + g, std::min(kRecipChunk, groups - g), recip);
     const size_t end = std::min(n, g0 + gw);
     const float scale = scales[g];
     const auto vrecip = hn::Set(df, recip[j]);
@@ -435,7 +449,7 @@ inline bool EncodeMinifloats(const float* HWY_RESTRICT x, size_t n, size_t gw, c
       hn::Vec<decltype(di)> code;
       if (recip[j] != 0.0f) {
         code = encode(hn::Mul(v, vrecip), near);
-        if (!hn::AllFalse(du, near)) code = encode(hn::Div(v, hn::Set(df, scale)), near);
+        if (!exact && !hn::AllFalse(du, near)) code = encode(hn::Div(v, hn::Set(df, scale)), near);
       } else {
         code = encode(scale != 0.0f ? hn::Div(v, hn::Set(df, scale)) : hn::Zero(df), near);
       }
@@ -501,11 +515,12 @@ inline void EncodeRuns(const float* HWY_RESTRICT x, size_t n, size_t gw, const f
     const auto table = hn::LoadDup128(du8, run_bytes);
     const auto all = hn::LoadU(di, bounds);  // bounds holds 16
     const auto b3 = hn::Set(di, bounds[3]), b7 = hn::Set(di, bounds[7]), b11 = hn::Set(di, bounds[11]);
+    bool exact = false;
     for (size_t g0 = 0, g = 0; g0 < n; g0 += gw, ++g) {
       const size_t end = std::min(n, g0 + gw);
       const float scale = scales[g];
       constexpr bool kPermute = hn::MaxLanes(di) == 16;
-      if (kPermute && g % kRecipChunk == 0) Reciprocals(scales + g, std::min(kRecipChunk, groups - g), recip);
+      if (kPermute && g % kRecipChunk == 0) exact = Reciprocals(scales + g, std::min(kRecipChunk, groups - g), recip);
       const bool reciprocal = kPermute && recip[g % kRecipChunk] != 0.0f;
       const auto vrecip = hn::Set(df, kPermute ? recip[g % kRecipChunk] : 0.0f);
       for (size_t i = g0; i < end; i += N) {
@@ -522,7 +537,9 @@ inline void EncodeRuns(const float* HWY_RESTRICT x, size_t n, size_t gw, const f
             at = up(at, hn::TableLookupLanes(all, hn::IndicesFromVec(di, hn::Add(at, hn::Set(di, 1)))), 2);
             return up(at, hn::TableLookupLanes(all, hn::IndicesFromVec(di, at)), 1);
           };
-          if (reciprocal) {  // the run of key - kSlack, kept when the next start is above key + kSlack
+          if (reciprocal && exact) {  // the quotient's key
+            idx = search(key_of_t(hn::Mul(LoadUpTo(df, x + i, count), vrecip)));
+          } else if (reciprocal) {  // the run of key - kSlack, kept when the next start is above key + kSlack
             const auto key = key_of_t(hn::Mul(LoadUpTo(df, x + i, count), vrecip));
             idx = search(hn::Sub(key, hn::Set(di, kSlack)));
             const auto above = hn::TableLookupLanes(all, hn::IndicesFromVec(di, idx));
@@ -547,7 +564,7 @@ inline void EncodeRuns(const float* HWY_RESTRICT x, size_t n, size_t gw, const f
     for (size_t g0 = 0, g = 0; g0 < n; g0 += gw, ++g) {
       const size_t end = std::min(n, g0 + gw);
       const float scale = scales[g];
-      if (g % kRecipChunk == 0) Reciprocals(scales + g, std::min(kRecipChunk, groups - g), recip);
+      if (g % kRecipChunk == 0) (void)Reciprocals(scales + g, std::min(kRecipChunk, groups - g), recip);
       const bool reciprocal = recip[g % kRecipChunk] != 0.0f;
       const auto vrecip = hn::Set(df, recip[g % kRecipChunk]);
       for (size_t i = g0; i < end; i += N) {
