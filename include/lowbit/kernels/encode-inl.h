@@ -332,7 +332,7 @@ void EncodeIntegers(const float* HWY_RESTRICT x, size_t n, size_t gw, const floa
   // so the absolute tolerance K 2^-21 covers every lane.
   const float k = static_cast<float>(qmax) - static_cast<float>(qmin) + 1.0f;
   const auto tolerance = hn::Set(df, k * 0x1p-21f), far = hn::Set(df, kRound == IntRound::kZero ? 1.0f : 0.5f);
-  const auto below_far = hn::Sub(far, hn::Set(df, k * 0x1p-21f));
+  const auto below_far = hn::Sub(far, tolerance);
   // per group, a chunk at a time: 1 / scale (0: divide) and the clamp's bounds, read by broadcasts
   HWY_ALIGN float recip[kRecipChunk], below[kRecipChunk], above[kRecipChunk];
   const size_t groups = (n + gw - 1) / gw;
