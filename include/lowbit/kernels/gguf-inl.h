@@ -19,6 +19,7 @@
 
 #include "hwy/highway.h"
 #include "lowbit/kernels/compat-inl.h"
+#include "lowbit/kernels/stream-inl.h"
 #include "lowbit/schemes/gguf.hpp"
 
 HWY_BEFORE_NAMESPACE();
@@ -162,11 +163,11 @@ HWY_INLINE void QuantizeNibbles(DF df, const float* HWY_RESTRICT xb, float sub, 
   }, qs, qh);
 }
 
-/// yb[j] = value(the code of element j as int32 lanes) of a block's split-half nibbles, with
-/// bit 4 from qh when kBits = 5.
+/// Row floats at + j = value(the code of element j as int32 lanes) of a block's split-half
+/// nibbles, with bit 4 from qh when kBits = 5 (in order where vectors are 16 floats).
 template <int kBits, class DF, class Value>
 HWY_INLINE void DequantizeNibbles(DF df, const uint8_t* HWY_RESTRICT qs, const uint8_t* HWY_RESTRICT qh,
-                                  float* HWY_RESTRICT yb, Value value) {
+                                  RowWriter& out, size_t at, Value value) {
   const hn::RebindToSigned<DF> di;
   const hn::Rebind<uint8_t, decltype(di)> du8;
   uint32_t h = 0;
@@ -181,8 +182,8 @@ HWY_INLINE void DequantizeNibbles(DF df, const uint8_t* HWY_RESTRICT qs, const u
   };
   for (size_t j = 0; j < gguf::kQK / 2; j += hn::Lanes(df)) {
     const auto q = hn::PromoteTo(di, hn::LoadU(du8, qs + j));
-    hn::StoreU(value(with_high(hn::And(q, hn::Set(di, 15)), j)), df, yb + j);
-    hn::StoreU(value(with_high(hn::ShiftRight<4>(q), j + gguf::kQK / 2)), df, yb + j + gguf::kQK / 2);
+    out.Store(value(with_high(hn::And(q, hn::Set(di, 15)), j)), at + j, hn::Lanes(df));
+    out.Store(value(with_high(hn::ShiftRight<4>(q), j + gguf::kQK / 2)), at + j + gguf::kQK / 2, hn::Lanes(df));
   }
 }
 #endif
@@ -286,13 +287,15 @@ inline void DequantizeQ8(const Block* HWY_RESTRICT in, float* HWY_RESTRICT y, si
   const hn::ScalableTag<float> df;
   const hn::RebindToSigned<decltype(df)> di;
   const hn::Rebind<int8_t, decltype(di)> d8;
+  RowWriter out(y, nb * gguf::kQK, false);
   for (size_t b = 0; b < nb; ++b) {
     const auto d = hn::Set(df, F16ToF32(in[b].d));
     for (size_t j = 0; j < gguf::kQK; j += hn::Lanes(df)) {
       const auto q = hn::PromoteTo(di, hn::LoadU(d8, in[b].qs + j));
-      hn::StoreU(hn::Mul(hn::ConvertTo(df, q), d), df, y + b * gguf::kQK + j);
+      out.Store(hn::Mul(hn::ConvertTo(df, q), d), b * gguf::kQK + j, hn::Lanes(df));
     }
   }
+  out.Finish(nb * gguf::kQK);
 #endif
 }
 
@@ -509,25 +512,27 @@ inline void DequantizeLegacy(const Block* HWY_RESTRICT in, float* HWY_RESTRICT y
     for (size_t i = 0; i < 16; ++i) table[i] = codebooks::IQ4NLTable::values[i];
   else if constexpr (std::is_same_v<Block, MXFP4>)
     for (size_t i = 0; i < 16; ++i) table[i] = MXFP4::kValues[i];
+  RowWriter out(y, nb * gguf::kQK, false);
   for (size_t b = 0; b < nb; ++b) {
     const uint8_t* qh = nullptr;
     if constexpr (kBits == 5) qh = in[b].qh;
-    float* yb = y + b * gguf::kQK;
+    const size_t at = b * gguf::kQK;
     if constexpr (std::is_same_v<Block, Q4_0> || std::is_same_v<Block, Q5_0>) {
       const auto d = hn::Set(df, F16ToF32(in[b].d));
-      DequantizeNibbles<kBits>(df, in[b].qs, qh, yb, [&](auto q) {
+      DequantizeNibbles<kBits>(df, in[b].qs, qh, out, at, [&](auto q) {
         return hn::Mul(hn::ConvertTo(df, hn::Sub(q, hn::Set(di, 1 << (kBits - 1)))), d);
       });
     } else if constexpr (std::is_same_v<Block, Q4_1> || std::is_same_v<Block, Q5_1>) {
       const auto d = hn::Set(df, F16ToF32(in[b].d)), m = hn::Set(df, F16ToF32(in[b].m));
-      DequantizeNibbles<kBits>(df, in[b].qs, qh, yb, [&](auto q) {
+      DequantizeNibbles<kBits>(df, in[b].qs, qh, out, at, [&](auto q) {
         return hn::Add(NoContract(hn::Mul(hn::ConvertTo(df, q), d)), m);
       });
     } else {
       const auto d = hn::Set(df, LegacyScale(in[b]));
-      DequantizeNibbles<4>(df, in[b].qs, qh, yb, [&](auto q) { return hn::Mul(Lookup16(df, table, q), d); });
+      DequantizeNibbles<4>(df, in[b].qs, qh, out, at, [&](auto q) { return hn::Mul(Lookup16(df, table, q), d); });
     }
   }
+  out.Finish(nb * gguf::kQK);
 #endif
 }
 

@@ -18,6 +18,7 @@
 
 #include "hwy/highway.h"
 #include "lowbit/kernels/compat-inl.h"
+#include "lowbit/kernels/stream-inl.h"
 #include "lowbit/schemes/gguf.hpp"
 
 HWY_BEFORE_NAMESPACE();
@@ -236,22 +237,24 @@ void DequantizeK(const X* HWY_RESTRICT in, float* HWY_RESTRICT y, size_t nb) {
   const hn::Rebind<uint8_t, decltype(df)> du8;
   constexpr size_t N = hn::MaxLanes(df);
   static_assert(X::kSub % N == 0);  // so a vector's elements share one sub-block
+  RowWriter out(y, nb * gguf::kQK_K, false);
   for (size_t b = 0; b < nb; ++b) {
     int8_t sc[16];
     uint8_t m[16];
     X::sub_scales(in[b], sc, m);
     const float d = F16ToF32(in[b].d);
-    float* yb = y + b * gguf::kQK_K;
+    const size_t at = b * gguf::kQK_K;
     ForSteps<N, gguf::kQK_K>([&](auto o) {
       constexpr size_t kO = decltype(o)::value;
       const auto q = hn::Sub(hn::PromoteTo(di, UCodes<kO, kO + N / 2>(du8, in[b])), hn::Set(di, X::kOffset));
       const auto v = NoContract(hn::Mul(hn::Set(df, d * static_cast<float>(sc[kO / X::kSub])), hn::ConvertTo(df, q)));
       if constexpr (requires { in[b].dmin; })
-        hn::StoreU(hn::Sub(v, hn::Set(df, F16ToF32(in[b].dmin) * static_cast<float>(m[kO / X::kSub]))), df, yb + kO);
+        out.Store(hn::Sub(v, hn::Set(df, F16ToF32(in[b].dmin) * static_cast<float>(m[kO / X::kSub]))), at + kO, N);
       else
-        hn::StoreU(v, df, yb + kO);
+        out.Store(v, at + kO, N);
     });
   }
+  out.Finish(nb * gguf::kQK_K);
 }
 #endif
 
@@ -321,14 +324,16 @@ inline void DequantizeTQ1_0Blocks(const gguf::TQ1_0* HWY_RESTRICT in, float* HWY
   const hn::RebindToSigned<decltype(df)> di;
   const hn::Rebind<uint8_t, decltype(di)> du8;
   alignas(64) uint8_t t[gguf::kQK_K + 64];  // + a vector: partial stores, as g++ sees them
+  RowWriter out(y, nb * gguf::kQK_K, false);
   for (size_t b = 0; b < nb; ++b) {
     TQ1Trits(in[b], t);
     const auto d = hn::Set(df, F16ToF32(in[b].d));
     for (size_t i = 0; i < gguf::kQK_K; i += hn::Lanes(df)) {
       const auto q = hn::Sub(hn::PromoteTo(di, hn::LoadU(du8, t + i)), hn::Set(di, 1));
-      hn::StoreU(hn::Mul(hn::ConvertTo(df, q), d), df, y + b * gguf::kQK_K + i);
+      out.Store(hn::Mul(hn::ConvertTo(df, q), d), b * gguf::kQK_K + i, hn::Lanes(df));
     }
   }
+  out.Finish(nb * gguf::kQK_K);
 }
 
 /// The trits lroundf(x / amax) + 1 of a TQ block (quantize_row_tq*_ref) as bytes; false (and

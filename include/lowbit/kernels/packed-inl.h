@@ -68,7 +68,7 @@ HWY_INLINE hn::Vec<DU> LoadCodes(DU du, const uint8_t* HWY_RESTRICT row, size_t 
 /// out[i] = table[code c0 + i] for i < n, times scales[i / gw] when scales is not null: every
 /// format's codes through a table of their values (per group, scaled; or once, at scale 1, for a
 /// mapping that decodes as value(code) * scale). Widths up to 4 look up one vpermps table
-/// (Lookup16); wider ones gather. With `stream` (out a whole row) the stores stream (RowStreamer),
+/// (Lookup16); wider ones gather. With `stream` (out a whole row) the stores stream (RowWriter),
 /// as in the other decodes.
 template <int kBits>
 void DecodeCodes(const uint8_t* HWY_RESTRICT row, size_t row_bytes, size_t c0, size_t n, const float* HWY_RESTRICT table,
@@ -84,7 +84,7 @@ void DecodeCodes(const uint8_t* HWY_RESTRICT row, size_t row_bytes, size_t c0, s
   const hn::RebindToUnsigned<decltype(df)> du;
   const hn::RebindToSigned<decltype(df)> di;
   const size_t N = hn::Lanes(df);
-  RowStreamer sink(out, n, stream);
+  RowWriter sink(out, n, stream);
   for (size_t g0 = 0, g = 0; g0 < n; g0 += gw, ++g) {
     const size_t end = std::min(n, g0 + gw);
     const auto vscale = hn::Set(df, scales != nullptr ? scales[g] : 1.0f);
@@ -120,7 +120,7 @@ void DecodeIntegers(const uint8_t* HWY_RESTRICT row, size_t row_bytes, size_t n,
   const hn::RebindToUnsigned<decltype(df)> du;
   const hn::RebindToSigned<decltype(df)> di;
   const size_t N = hn::Lanes(df);
-  RowStreamer sink(out, n, stream);
+  RowWriter sink(out, n, stream);
   for (size_t g0 = 0, g = 0; g0 < n; g0 += gw, ++g) {
     const size_t end = std::min(n, g0 + gw);
     const auto vscale = hn::Set(df, scales[g]);
@@ -162,7 +162,7 @@ bool DecodeMinifloats(const uint8_t* HWY_RESTRICT row, size_t row_bytes, size_t 
   const auto rebias_bits = hn::Set(du, static_cast<uint32_t>(127 - bias) << 23);
   const auto sub_one = hn::Set(du, 1u << 23), first_normal = hn::Set(du, 1u << man);
   const auto sub_base = hn::Set(df, std::ldexp(1.0f, 1 - bias));
-  RowStreamer sink(out, n, stream);
+  RowWriter sink(out, n, stream);
   for (size_t g0 = 0, g = 0; g0 < n; g0 += gw, ++g) {
     const size_t end = std::min(n, g0 + gw);
     const auto vscale = hn::Set(df, scales[g]);

@@ -17,7 +17,7 @@ LOWBIT_BEGIN_NAMESPACE
 namespace kernels {
 namespace detail {
 LOWBIT_EXPORT(StreamFloats);
-LOWBIT_EXPORT(RowStreamerStreams);
+LOWBIT_EXPORT(RowWriterStreams);
 }  // namespace detail
 
 /// Outputs of at least this many bytes are written with streaming stores: larger than the
@@ -33,14 +33,14 @@ inline void stream_floats(const float* src, float* dst, std::size_t n) noexcept 
 /// Where a matrix writer puts its rows: straight into `out`, or into a row buffer that done(r)
 /// copies out (columns with a stride; streaming stores for outputs of kStreamMinBytes or more).
 /// A writer whose kernels store whole rows with streaming stores themselves (kernel_streams:
-/// RowStreamer, on the targets where it streams) writes such outputs in place, told so by
+/// RowWriter, on the targets where it streams) writes such outputs in place, told so by
 /// streams(); the destructor fences.
 class RowSink {
  public:
   explicit RowSink(MatrixView<float> out, bool kernel_streams = false)
       : out_(out),
         stream_(out.col_stride == 1 && out.size() * sizeof(float) >= kStreamMinBytes),
-        in_place_(stream_ && kernel_streams && LOWBIT_DISPATCH(detail::RowStreamerStreams)()),
+        in_place_(stream_ && kernel_streams && LOWBIT_DISPATCH(detail::RowWriterStreams)()),
         buf_(out.col_stride == 1 && (!stream_ || in_place_) ? 0 : out.cols) {}
   RowSink(const RowSink&) = delete;
   RowSink& operator=(const RowSink&) = delete;
