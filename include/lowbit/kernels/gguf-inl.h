@@ -218,12 +218,14 @@ inline bool QuantizeQ8(const float* HWY_RESTRICT x, Block* HWY_RESTRICT out, siz
   constexpr bool kSum = requires { out->s; };
   auto nonfinite = hn::Zero(df);  // WithNonFinite of every v: NaN bits once any v is Inf or NaN
   bool ok = true;
-  const auto codes = [&](const float* HWY_RESTRICT xb, float d, float id, Block& o) {
+  // nf: the caller's accumulator of WithNonFinite, passed through (a captured one lived in memory,
+  // a store-forwarding round trip per vector)
+  const auto codes = [&](const float* HWY_RESTRICT xb, float d, float id, Block& o, hn::Vec<decltype(df)> nf) {
     const auto vid = hn::Set(df, id);
     auto sum = hn::Zero(di);
     for (size_t j = 0; j < gguf::kQK; j += hn::Lanes(df)) {
       const auto v = hn::LoadU(df, xb + j);
-      nonfinite = WithNonFinite(df, nonfinite, v);
+      nf = WithNonFinite(df, nf, v);
       const auto q = RoundHalfAwayToInt(df, hn::Mul(v, vid));
       // the stored codes (saturated like them): a NaN's INT32_MIN would overflow the sum
       if constexpr (kSum) sum = hn::Add(sum, hn::Max(hn::Min(q, hn::Set(di, 127)), hn::Set(di, -128)));
@@ -233,6 +235,7 @@ inline bool QuantizeQ8(const float* HWY_RESTRICT x, Block* HWY_RESTRICT out, siz
       o.s = F32ToF16(static_cast<float>(hn::GetLane(hn::SumOfLanes(di, sum))) * d);
       ok &= F16Finite(o.s);
     }
+    return nf;
   };
   const auto one = [&](size_t b) {
     const float* xb = x + b * gguf::kQK;
@@ -245,7 +248,7 @@ inline bool QuantizeQ8(const float* HWY_RESTRICT x, Block* HWY_RESTRICT out, siz
     }
     out[b].d = F32ToF16(d);
     ok &= F16Finite(out[b].d);
-    codes(xb, d, id, out[b]);
+    nonfinite = codes(xb, d, id, out[b], nonfinite);
   };
   size_t b = 0;
 #if HWY_TARGET <= HWY_AVX3
@@ -266,12 +269,16 @@ inline bool QuantizeQ8(const float* HWY_RESTRICT x, Block* HWY_RESTRICT out, siz
     alignas(32) uint16_t d16[16];
     hn::Store(id, df, ids);
     hn::Store(d, df, ds);
-    _mm256_store_si256(reinterpret_cast<__m256i*>(d16), _mm512_cvtps_ph(d.raw, _MM_FROUND_TO_NEAREST_INT));
+    const __m256i h = _mm512_cvtps_ph(d.raw, _MM_FROUND_TO_NEAREST_INT);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(d16), h);
+    const __m256i exponent = _mm256_set1_epi16(0x7C00);  // all ones: an f16 Inf (F16Finite, 16 at once)
+    ok &= _mm256_cmpeq_epi16_mask(_mm256_and_si256(h, exponent), exponent) == 0;
+    auto nf = nonfinite;
     for (size_t k = 0; k < 16; ++k) {
       out[b + k].d = d16[k];
-      ok &= F16Finite(d16[k]);
-      codes(xb + gguf::kQK * k, ds[k], ids[k], out[b + k]);
+      nf = codes(xb + gguf::kQK * k, ds[k], ids[k], out[b + k], nf);
     }
+    nonfinite = nf;
   }
 #endif
   for (; b < nb; ++b) one(b);
