@@ -108,8 +108,9 @@ HWY_INLINE void ForSteps(F&& f) {
   }
 }
 
-/// The shuffle indices of LaneScales: for each byte, the sub-block of its lane's first element.
-template <size_t N, size_t kLaneBytes, size_t kPerLane, size_t kSub, size_t kE0, size_t kE1>
+/// The shuffle indices of LaneScales: for each byte, the sub-block of its lane's first element;
+/// with kZeroExtend, that for a lane's low byte only and -128 (a zero byte) for the others.
+template <size_t N, size_t kLaneBytes, size_t kPerLane, size_t kSub, size_t kE0, size_t kE1, bool kZeroExtend>
 struct SubBlockIndex {
   static constexpr std::array<int8_t, N> Make() {
     std::array<int8_t, N> a{};
@@ -117,24 +118,31 @@ struct SubBlockIndex {
     for (size_t byte = 0; byte < N; ++byte) {
       const size_t i = byte / kLaneBytes;
       const size_t e = i < kHalf ? kE0 + i * kPerLane : kE1 + (i - kHalf) * kPerLane;
-      a[byte] = static_cast<int8_t>(e / kSub);
+      a[byte] = kZeroExtend && byte % kLaneBytes != 0 ? int8_t{-128} : static_cast<int8_t>(e / kSub);
     }
     return a;
   }
   alignas(64) static constexpr std::array<int8_t, N> kIdx = Make();
 };
 
-/// Per lane of di (kPerLane elements each, the runs kE0 and kE1), the signed byte `table`
-/// holds for the lane's kSub-element sub-block; `table` has one byte per sub-block in every
-/// 128-bit block. One byte shuffle and one shift (which sign-extends).
-template <size_t kPerLane, size_t kSub, size_t kE0, size_t kE1, class DI>
+/// Per lane of di (kPerLane elements each, the runs kE0 and kE1), the byte `table` holds for the
+/// lane's kSub-element sub-block; `table` has one byte per sub-block in every 128-bit block.
+/// Signed bytes: one byte shuffle and one shift (which sign-extends); kUnsigned bytes (at most
+/// 127): the shuffle alone, zeroing the lane's other bytes.
+template <size_t kPerLane, size_t kSub, size_t kE0, size_t kE1, bool kUnsigned, class DI>
 HWY_INLINE hn::Vec<DI> LaneScales(DI di, hn::Vec<hn::Repartition<int8_t, DI>> table) {
   const hn::Repartition<int8_t, DI> d8;
   constexpr size_t kBytes = sizeof(hn::TFromD<DI>);
-  using Idx = SubBlockIndex<hn::MaxLanes(d8), kBytes, kPerLane, kSub, kE0, kE1>;
-  const auto shuffled = hn::TableLookupBytes(table, hn::LoadU(d8, Idx::kIdx.data()));
-  return hn::ShiftRight<8 * (kBytes - 1)>(hn::BitCast(di, shuffled));
+  using Idx = SubBlockIndex<hn::MaxLanes(d8), kBytes, kPerLane, kSub, kE0, kE1, kUnsigned>;
+  const auto shuffled = hn::BitCast(di, hn::TableLookupBytes(table, hn::LoadU(d8, Idx::kIdx.data())));
+  if constexpr (kUnsigned) return shuffled;
+  else return hn::ShiftRight<8 * (kBytes - 1)>(shuffled);
 }
+
+/// Whether X's sub-block scales and mins (KTables) are unsigned: Q2_K's 4 bits, Q4_K/Q5_K's 6.
+template <class X>
+inline constexpr bool kUnsignedScales =
+    std::is_same_v<X, gguf::Q2_K> || std::is_same_v<X, gguf::Q4_K> || std::is_same_v<X, gguf::Q5_K>;
 
 /// A super-block's sub-block scales and mins, one byte per sub-block (in every 128-bit block).
 template <class D8>
@@ -199,7 +207,7 @@ LOWBIT_VNNI_ATTR float DotKQ8K(const X* HWY_RESTRICT x, const gguf::Q8_K* HWY_RE
   const hn::Rebind<float, decltype(d32)> df;
   const hn::Rebind<int16_t, decltype(d32)> d16h;
   constexpr size_t N = hn::MaxLanes(du8), L = hn::MaxLanes(d32);
-  constexpr bool kMin = requires { x->dmin; };
+  constexpr bool kMin = requires { x->dmin; }, kU = kUnsignedScales<X>;
   auto sum0 = hn::Zero(df), sum1 = hn::Zero(df);
   for (size_t b = 0; b < nb; ++b) {
     const auto tables = Tables(d8, x[b]);
@@ -211,7 +219,7 @@ LOWBIT_VNNI_ATTR float DotKQ8K(const X* HWY_RESTRICT x, const gguf::Q8_K* HWY_RE
       if constexpr (X::kSub == gguf::kQK_K)
         acc = DotBytes(d32, acc, q, yq);
       else  // |pairs| <= 2 * 63 * 128: no int16 saturation
-        acc = DotPairs(d32, acc, MulPairs(d16, q, yq), LaneScales<2, X::kSub, S::kE0, S::kE1>(d16, tables.sc));
+        acc = DotPairs(d32, acc, MulPairs(d16, q, yq), LaneScales<2, X::kSub, S::kE0, S::kE1, kU>(d16, tables.sc));
     });
     ForSteps<L, gguf::kQK_K / 16>([&](auto j) {
       constexpr size_t kJ = decltype(j)::value, kE = 16 * kJ;
@@ -219,9 +227,9 @@ LOWBIT_VNNI_ATTR float DotKQ8K(const X* HWY_RESTRICT x, const gguf::Q8_K* HWY_RE
       if constexpr (X::kSub == gguf::kQK_K)
         acc = hn::Sub(acc, hn::Mul(bs, hn::Set(d32, X::kOffset)));
       else if constexpr (X::kOffset != 0)
-        acc = hn::Sub(acc, hn::Mul(bs, hn::Mul(LaneScales<16, X::kSub, kE, kE + 8 * L>(d32, tables.sc),
+        acc = hn::Sub(acc, hn::Mul(bs, hn::Mul(LaneScales<16, X::kSub, kE, kE + 8 * L, kU>(d32, tables.sc),
                                                hn::Set(d32, X::kOffset))));
-      if constexpr (kMin) macc = hn::Add(macc, hn::Mul(bs, LaneScales<16, X::kSub, kE, kE + 8 * L>(d32, tables.m)));
+      if constexpr (kMin) macc = hn::Add(macc, hn::Mul(bs, LaneScales<16, X::kSub, kE, kE + 8 * L, kU>(d32, tables.m)));
     });
     sum0 = hn::MulAdd(hn::ConvertTo(df, acc), hn::Set(df, F16ToF32(x[b].d) * y[b].d), sum0);
     if constexpr (kMin) sum1 = hn::MulAdd(hn::ConvertTo(df, macc), hn::Set(df, F16ToF32(x[b].dmin) * y[b].d), sum1);
