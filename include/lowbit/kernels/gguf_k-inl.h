@@ -29,23 +29,35 @@ namespace HWY_NAMESPACE {
 // A vector of N codes covers two runs of N/2 elements, from kE0 and from kE1 (kE1 = kE0 + N/2
 // except for 64-byte vectors, which pair the runs that one load of ggml's layout holds).
 
+/// Bits [kFrom, kFrom + w) of every byte moved to [kTo, kTo + w), the other bits garbage for the
+/// caller's mask: one 16-bit shift, as the bits it carries across a byte boundary land outside
+/// the field (x86 has no byte shifts; Highway's emulate them with a shift and a mask each).
+template <int kFrom, int kTo, class DU8>
+HWY_INLINE hn::Vec<DU8> MoveBits(DU8 du8, hn::Vec<DU8> v) {
+  const hn::Repartition<uint16_t, DU8> du16;
+  if constexpr (kFrom > kTo) return hn::BitCast(du8, hn::ShiftRight<kFrom - kTo>(hn::BitCast(du16, v)));
+  else if constexpr (kFrom < kTo) return hn::BitCast(du8, hn::ShiftLeft<kTo - kFrom>(hn::BitCast(du16, v)));
+  else return v;
+}
+
 /// The kBits-wide fields of the runs kE0, kE1 of a code array packed as ggml packs it: rows of
 /// kRow bytes, each holding 8 / kBits runs of kRow elements, field f of byte j being element
-/// j of run f.
-template <int kBits, size_t kRow, size_t kE0, size_t kE1, class DU8>
+/// j of run f. Each field lands at bit kAt of its byte, the other bits zero.
+template <int kBits, size_t kRow, size_t kE0, size_t kE1, int kAt = 0, class DU8>
 HWY_INLINE hn::Vec<DU8> Fields(DU8 du8, const uint8_t* HWY_RESTRICT codes) {
   constexpr size_t N = hn::MaxLanes(du8), kChunk = kRow * 8 / kBits;
   constexpr size_t kByte0 = kE0 / kChunk * kRow + kE0 % kRow, kField0 = kE0 % kChunk / kRow;
   constexpr size_t kByte1 = kE1 / kChunk * kRow + kE1 % kRow, kField1 = kE1 % kChunk / kRow;
-  const auto mask = hn::Set(du8, static_cast<uint8_t>((1u << kBits) - 1));
+  constexpr int kFrom0 = kBits * static_cast<int>(kField0), kFrom1 = kBits * static_cast<int>(kField1);
+  const auto mask = hn::Set(du8, static_cast<uint8_t>(((1u << kBits) - 1) << kAt));
   if constexpr (kByte1 == kByte0 + N / 2 && kField1 == kField0) {  // one load
     static_assert(kByte0 % kRow + N <= kRow || N == 2 * kRow);
-    return hn::And(hn::ShiftRight<kBits * kField0>(hn::LoadU(du8, codes + kByte0)), mask);
+    return hn::And(MoveBits<kFrom0, kAt>(du8, hn::LoadU(du8, codes + kByte0)), mask);
   } else {
     const hn::Half<DU8> dh;
     const auto v0 = hn::LoadU(dh, codes + kByte0);
     const auto v1 = kByte1 == kByte0 ? v0 : hn::LoadU(dh, codes + kByte1);
-    return hn::And(hn::Combine(du8, hn::ShiftRight<kBits * kField1>(v1), hn::ShiftRight<kBits * kField0>(v0)), mask);
+    return hn::And(hn::Combine(du8, MoveBits<kFrom1, kAt>(dh, v1), MoveBits<kFrom0, kAt>(dh, v0)), mask);
   }
 }
 
@@ -58,7 +70,7 @@ HWY_INLINE hn::Vec<DU8> UCodes(DU8 du8, const X& b) {
 }
 template <size_t kE0, size_t kE1, class DU8>
 HWY_INLINE hn::Vec<DU8> UCodes(DU8 du8, const gguf::Q3_K& b) {
-  return hn::Or(Fields<2, 32, kE0, kE1>(du8, b.qs), hn::ShiftLeft<2>(Fields<1, 32, kE0, kE1>(du8, b.hmask)));
+  return hn::Or(Fields<2, 32, kE0, kE1>(du8, b.qs), Fields<1, 32, kE0, kE1, 2>(du8, b.hmask));
 }
 template <size_t kE0, size_t kE1, class DU8>
 HWY_INLINE hn::Vec<DU8> UCodes(DU8 du8, const gguf::Q4_K& b) {
@@ -66,11 +78,11 @@ HWY_INLINE hn::Vec<DU8> UCodes(DU8 du8, const gguf::Q4_K& b) {
 }
 template <size_t kE0, size_t kE1, class DU8>
 HWY_INLINE hn::Vec<DU8> UCodes(DU8 du8, const gguf::Q5_K& b) {
-  return hn::Or(Fields<4, 32, kE0, kE1>(du8, b.qs), hn::ShiftLeft<4>(Fields<1, 32, kE0, kE1>(du8, b.qh)));
+  return hn::Or(Fields<4, 32, kE0, kE1>(du8, b.qs), Fields<1, 32, kE0, kE1, 4>(du8, b.qh));
 }
 template <size_t kE0, size_t kE1, class DU8>
 HWY_INLINE hn::Vec<DU8> UCodes(DU8 du8, const gguf::Q6_K& b) {
-  return hn::Or(Fields<4, 64, kE0, kE1>(du8, b.ql), hn::ShiftLeft<4>(Fields<2, 32, kE0, kE1>(du8, b.qh)));
+  return hn::Or(Fields<4, 64, kE0, kE1>(du8, b.ql), Fields<2, 32, kE0, kE1, 4>(du8, b.qh));
 }
 template <class X>
 constexpr size_t RunStart(size_t r) {
