@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <type_traits>
@@ -208,7 +209,8 @@ HWY_INLINE KTables<D8> Tables(D8 d8, const X& b) {
 }
 
 /// Per super-block, int32 lanes of sc * ucode * y (vpmaddubsw, then vpdpwssd by the lane's
-/// scale), less kOffset * sc * y's 16-element sums, and the mins times those sums; each
+/// scale), less kOffset * sc * y's 16-element sums, and the mins times those sums (both products
+/// of int16 pairs, vpdpwssd: |sums| <= 2^15, |kOffset * sc| <= 2^12, mins <= 63); each
 /// accumulated into f32 lanes by d * dy and -dmin * dy (as ggml's SIMD dots do).
 template <class X>
 LOWBIT_VNNI_ATTR float DotKQ8K(const X* HWY_RESTRICT x, const gguf::Q8_K* HWY_RESTRICT y, size_t nb) {
@@ -217,13 +219,20 @@ LOWBIT_VNNI_ATTR float DotKQ8K(const X* HWY_RESTRICT x, const gguf::Q8_K* HWY_RE
   const hn::Repartition<int16_t, decltype(du8)> d16;
   const hn::Repartition<int32_t, decltype(du8)> d32;
   const hn::Rebind<float, decltype(d32)> df;
-  const hn::Rebind<int16_t, decltype(d32)> d16h;
+  const hn::Rebind<int16_t, decltype(d32)> d16h;  // a 16-element sum per lane
+  const hn::Repartition<int8_t, decltype(d16h)> d8h;
+  const hn::Repartition<int32_t, decltype(d16h)> d32h;
+  const hn::Rebind<float, decltype(d32h)> dfh;
   constexpr size_t N = hn::MaxLanes(du8), L = hn::MaxLanes(d32);
   constexpr bool kMin = requires { x->dmin; }, kU = kUnsignedScales<X>;
-  auto sum0 = hn::Zero(df), sum1 = hn::Zero(df);
+  static_assert(X::kOffset == 0 || std::has_single_bit(static_cast<unsigned>(X::kOffset)));
+  constexpr int kOffsetShift = std::countr_zero(static_cast<unsigned>(X::kOffset));
+  auto sum0 = hn::Zero(df);
+  auto sum1 = hn::Zero(dfh);
   for (size_t b = 0; b < nb; ++b) {
     const auto tables = Tables(d8, x[b]);
-    auto acc = hn::Zero(d32), macc = hn::Zero(d32);
+    auto acc = hn::Zero(d32);
+    auto macc = hn::Zero(d32h);
     ForSteps<1, gguf::kQK_K / N>([&](auto s) LOWBIT_VNNI_ATTR {
       using S = Slice<X, N, decltype(s)::value>;
       const auto q = UCodes<S::kE0, S::kE1>(du8, x[b]);
@@ -233,20 +242,24 @@ LOWBIT_VNNI_ATTR float DotKQ8K(const X* HWY_RESTRICT x, const gguf::Q8_K* HWY_RE
       else  // |pairs| <= 2 * 63 * 128: no int16 saturation
         acc = DotPairs(d32, acc, MulPairs(d16, q, yq), LaneScales<2, X::kSub, S::kE0, S::kE1, kU>(d16, tables.sc));
     });
-    ForSteps<L, gguf::kQK_K / 16>([&](auto j) {
+    ForSteps<L, gguf::kQK_K / 16>([&](auto j) LOWBIT_VNNI_ATTR {
       constexpr size_t kJ = decltype(j)::value, kE = 16 * kJ;
-      const auto bs = hn::PromoteTo(d32, hn::LoadU(d16h, y[b].bsums + kJ));
-      if constexpr (X::kSub == gguf::kQK_K)
-        acc = hn::Sub(acc, hn::Mul(bs, hn::Set(d32, X::kOffset)));
-      else if constexpr (X::kOffset != 0)
-        acc = hn::Sub(acc, hn::Mul(bs, hn::Mul(LaneScales<16, X::kSub, kE, kE + 8 * L, kU>(d32, tables.sc),
-                                               hn::Set(d32, X::kOffset))));
-      if constexpr (kMin) macc = hn::Add(macc, hn::Mul(bs, LaneScales<16, X::kSub, kE, kE + 8 * L, kU>(d32, tables.m)));
+      const auto bs = hn::LoadU(d16h, y[b].bsums + kJ);
+      const auto scales = [&](hn::Vec<decltype(d8)> table) {
+        return LaneScales<16, X::kSub, kE, kE + 8 * L, kU>(d16h, hn::LowerHalf(d8h, table));
+      };
+      if constexpr (X::kOffset != 0) {
+        hn::Vec<decltype(d16h)> offsets;
+        if constexpr (X::kSub == gguf::kQK_K) offsets = hn::Set(d16h, X::kOffset);
+        else offsets = hn::ShiftLeft<kOffsetShift>(scales(tables.sc));
+        acc = hn::Sub(acc, hn::ZeroExtendVector(d32, DotPairs(d32h, hn::Zero(d32h), bs, offsets)));
+      }
+      if constexpr (kMin) macc = DotPairs(d32h, macc, bs, scales(tables.m));
     });
     sum0 = hn::MulAdd(hn::ConvertTo(df, acc), hn::Set(df, F16ToF32(x[b].d) * y[b].d), sum0);
-    if constexpr (kMin) sum1 = hn::MulAdd(hn::ConvertTo(df, macc), hn::Set(df, F16ToF32(x[b].dmin) * y[b].d), sum1);
+    if constexpr (kMin) sum1 = hn::MulAdd(hn::ConvertTo(dfh, macc), hn::Set(dfh, F16ToF32(x[b].dmin) * y[b].d), sum1);
   }
-  return hn::GetLane(hn::SumOfLanes(df, hn::Sub(sum0, sum1)));
+  return hn::GetLane(hn::SumOfLanes(df, sum0)) - hn::GetLane(hn::SumOfLanes(dfh, sum1));
 }
 
 /// y = (d * sc) * (ucode - kOffset) - dmin * m per element: the reference's roundings.
