@@ -140,8 +140,8 @@ struct SubBlockIndex {
 
 /// Per lane of di (kPerLane elements each, the runs kE0 and kE1), the byte `table` holds for the
 /// lane's kSub-element sub-block; `table` has one byte per sub-block in every 128-bit block.
-/// Signed bytes: one byte shuffle and one shift (which sign-extends); kUnsigned bytes (at most
-/// 127): the shuffle alone, zeroing the lane's other bytes.
+/// Signed bytes: one byte shuffle and one shift (which sign-extends); kUnsigned bytes: the
+/// shuffle alone, zeroing the lane's other bytes.
 template <size_t kPerLane, size_t kSub, size_t kE0, size_t kE1, bool kUnsigned, class DI>
 HWY_INLINE hn::Vec<DI> LaneScales(DI di, hn::Vec<hn::Repartition<int8_t, DI>> table) {
   const hn::Repartition<int8_t, DI> d8;
