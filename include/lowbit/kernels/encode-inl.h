@@ -537,13 +537,15 @@ inline void EncodeRuns(const float* HWY_RESTRICT x, size_t n, size_t gw, const f
             at = up(at, hn::TableLookupLanes(all, hn::IndicesFromVec(di, hn::Add(at, hn::Set(di, 1)))), 2);
             return up(at, hn::TableLookupLanes(all, hn::IndicesFromVec(di, at)), 1);
           };
-          if (reciprocal && exact) {  // the quotient's key
-            idx = search(key_of_t(hn::Mul(LoadUpTo(df, x + i, count), vrecip)));
-          } else if (reciprocal) {  // the run of key - kSlack, kept when the next start is above key + kSlack
+          if (reciprocal) {
             const auto key = key_of_t(hn::Mul(LoadUpTo(df, x + i, count), vrecip));
-            idx = search(hn::Sub(key, hn::Set(di, kSlack)));
-            const auto above = hn::TableLookupLanes(all, hn::IndicesFromVec(di, idx));
-            if (!hn::AllTrue(di, hn::Gt(above, hn::Add(key, hn::Set(di, kSlack))))) idx = search(key_of(x + i, count, scale));
+            if (exact) {  // the quotient's key
+              idx = search(key);
+            } else {  // the run of key - kSlack, kept when the next start is above key + kSlack
+              idx = search(hn::Sub(key, hn::Set(di, kSlack)));
+              const auto above = hn::TableLookupLanes(all, hn::IndicesFromVec(di, idx));
+              if (!hn::AllTrue(di, hn::Gt(above, hn::Add(key, hn::Set(di, kSlack))))) idx = search(key_of(x + i, count, scale));
+            }
           } else {
             idx = search(key_of(x + i, count, scale));
           }

@@ -198,8 +198,15 @@ HWY_INLINE void DequantizeRef(const Block* HWY_RESTRICT in, float* HWY_RESTRICT 
   for (size_t b = 0; b < nb; ++b) Block::dequantize(in[b], y + b * Block::kElems);
 }
 
-/// f16 bits that are not Inf or NaN.
+/// f16 bits that are not Inf or NaN (exponent field not all ones).
 HWY_INLINE bool F16Finite(uint16_t h) { return (h & 0x7C00) != 0x7C00; }
+#if HWY_TARGET <= HWY_AVX3
+/// F16Finite of 16 f16 bit patterns at once.
+HWY_INLINE bool F16Finite16(__m256i h) {
+  const __m256i exponent = _mm256_set1_epi16(0x7C00);
+  return _mm256_cmpeq_epi16_mask(_mm256_and_si256(h, exponent), exponent) == 0;
+}
+#endif
 
 /// The quantize kernels that return bool say whether x was finite and every block's f16 scales
 /// too (false may be conservative; the caller then checks precisely). Any f32 input is defined
@@ -271,8 +278,7 @@ inline bool QuantizeQ8(const float* HWY_RESTRICT x, Block* HWY_RESTRICT out, siz
     hn::Store(d, df, ds);
     const __m256i h = _mm512_cvtps_ph(d.raw, _MM_FROUND_TO_NEAREST_INT);
     _mm256_store_si256(reinterpret_cast<__m256i*>(d16), h);
-    const __m256i exponent = _mm256_set1_epi16(0x7C00);  // all ones: an f16 Inf (F16Finite, 16 at once)
-    ok &= _mm256_cmpeq_epi16_mask(_mm256_and_si256(h, exponent), exponent) == 0;
+    ok &= F16Finite16(h);
     auto nf = nonfinite;
     for (size_t k = 0; k < 16; ++k) {
       out[b + k].d = d16[k];
