@@ -282,11 +282,11 @@ HWY_INLINE bool Reciprocals(const float* HWY_RESTRICT scales, size_t n, float* H
 
 #if HWY_TARGET != HWY_SCALAR
 /// Stores codes i .. i + count (i32 lanes, each below 2^bits) to the row's output: a byte each at
-/// out + i, or with `nibbles` (4-bit codes; i and count even) two to a byte at out + i / 2 in the
+/// out + i, or with kNibbles (4-bit codes; i and count even) two to a byte at out + i / 2 in the
 /// bit stream's LSB-first order, so no separate packing pass.
-template <class DI>
-HWY_INLINE void StoreCodes(DI di, hn::Vec<DI> code, bool nibbles, uint8_t* HWY_RESTRICT out, size_t i, size_t count) {
-  if (nibbles) {
+template <bool kNibbles, class DI>
+HWY_INLINE void StoreCodes(DI di, hn::Vec<DI> code, uint8_t* HWY_RESTRICT out, size_t i, size_t count) {
+  if constexpr (kNibbles) {
     const hn::Repartition<uint64_t, DI> d64;
     const hn::Rebind<uint8_t, decltype(d64)> d8;
     const auto v = hn::BitCast(d64, code);  // a u64 lane's low byte: code 2j | code 2j+1 << 4
@@ -294,6 +294,55 @@ HWY_INLINE void StoreCodes(DI di, hn::Vec<DI> code, bool nibbles, uint8_t* HWY_R
   } else {
     const hn::Rebind<uint8_t, DI> d8;
     StoreUpTo(DemoteToBytes(d8, code), d8, out + i, count);
+  }
+}
+
+/// The encoders' walk over a row: x[0, n) in groups of gw elements, group g's scale scales[g].
+/// With kReciprocal, a group whose 1 / scale is usable (Reciprocals) takes quick(x * (1 / scale),
+/// g, check, near) for its whole vectors; with `check` true quick sets `near` where its code
+/// could differ from the quotient's, and those vectors take exact(x / scale, g). A chunk whose
+/// reciprocals are all exact skips the check. Everything else (partial vectors, groups that
+/// divide, scale 0: t = 0) takes exact. Codes go out by StoreCodes<kNibbles>; `next`: as
+/// EncodeIntegers'.
+template <bool kNibbles, bool kReciprocal, class Quick, class Exact>
+HWY_INLINE void EncodeGroups(const float* HWY_RESTRICT x, size_t n, size_t gw, const float* HWY_RESTRICT scales,
+                             uint8_t* HWY_RESTRICT codes, const float* next, const Quick& quick, const Exact& exact) {
+  const hn::ScalableTag<float> df;
+  const hn::RebindToSigned<decltype(df)> di;
+  const size_t N = hn::Lanes(df);
+  const float* ahead = next != nullptr ? next : x;  // prefetching x itself costs nothing
+  HWY_ALIGN float recip[kRecipChunk] = {};
+  const size_t groups = (n + gw - 1) / gw;
+  bool all_exact = false;
+  for (size_t g0 = 0, g = 0; g0 < n; g0 += gw, ++g) {
+    const size_t j = g % kRecipChunk, end = std::min(n, g0 + gw);
+    if (kReciprocal && j == 0) all_exact = Reciprocals(scales + g, std::min(kRecipChunk, groups - g), recip);
+    const float scale = scales[g];
+    const auto quotient = [&](hn::Vec<decltype(df)> v) { return scale != 0.0f ? hn::Div(v, hn::Set(df, scale)) : hn::Zero(df); };
+    size_t i = g0;
+    const auto whole = [&](auto check) {  // the group's whole vectors
+      const auto vrecip = hn::Set(df, recip[j]);
+      for (; i + N <= end; i += N) {
+        hwy::Prefetch(ahead + i);
+        const auto v = hn::LoadU(df, x + i);
+        hn::Vec<decltype(di)> code;
+        if constexpr (!kReciprocal) {
+          code = exact(quotient(v), g);
+        } else {
+          hn::Mask<decltype(di)> near;
+          code = quick(hn::Mul(v, vrecip), g, check, near);
+          if constexpr (decltype(check)::value)
+            if (!hn::AllFalse(di, near)) code = exact(quotient(v), g);
+        }
+        StoreCodes<kNibbles>(di, code, codes, i, N);
+      }
+    };
+    if (!kReciprocal) whole(std::false_type());
+    else if (recip[j] != 0.0f) all_exact ? whole(std::false_type()) : whole(std::true_type());
+    for (; i < end; i += N) {  // a partial vector, or a group that divides
+      const size_t count = std::min(N, end - i);
+      StoreCodes<kNibbles>(di, exact(quotient(LoadUpTo(df, x + i, count)), g), codes, i, count);
+    }
   }
 }
 #endif
@@ -322,7 +371,6 @@ void EncodeIntegers(const float* HWY_RESTRICT x, size_t n, size_t gw, const floa
 #else
   const hn::ScalableTag<float> df;
   const hn::RebindToSigned<decltype(df)> di;
-  const size_t N = hn::Lanes(df);
   const auto vmask = hn::Set(di, static_cast<int32_t>(mask));
   // x * (1 / scale) is within 3.0001 ulp-units (2^-24 |t|) of the reference's x / scale (see
   // ReciprocalBounded), so both round alike unless t lies within 2^-21 |t| of a rounding
@@ -333,56 +381,35 @@ void EncodeIntegers(const float* HWY_RESTRICT x, size_t n, size_t gw, const floa
   const float k = static_cast<float>(qmax) - static_cast<float>(qmin) + 1.0f;
   const auto tolerance = hn::Set(df, k * 0x1p-21f), far = hn::Set(df, kRound == IntRound::kZero ? 1.0f : 0.5f);
   const auto below_far = hn::Sub(far, tolerance);
-  // per group, a chunk at a time: 1 / scale (0: divide) and the clamp's bounds, read by broadcasts
-  HWY_ALIGN float recip[kRecipChunk], below[kRecipChunk], above[kRecipChunk];
-  const size_t groups = (n + gw - 1) / gw;
-  bool exact = false;
-  for (size_t g0 = 0, g = 0; g0 < n; g0 += gw, ++g) {
-    const size_t j = g % kRecipChunk;
-    if (j == 0) {
-      const size_t chunk = std::min(kRecipChunk, groups - g);
-      exact = Reciprocals(scales + g, chunk, recip);
-      for (size_t c = 0; c < chunk; c += N) {
-        const auto z = hn::ConvertTo(df, LoadUpTo(di, zps + g + c, std::min(N, chunk - c)));
-        hn::Store(hn::Sub(hn::Set(df, static_cast<float>(qmin)), z), df, below + c);
-        hn::Store(hn::Sub(hn::Set(df, static_cast<float>(qmax)), z), df, above + c);
-      }
+  const auto rounded = [&](hn::Vec<decltype(df)> t) {  // R(t), t clamped
+    if constexpr (kRound == IntRound::kEven) {
+      return hn::Round(t);
+    } else if constexpr (kRound == IntRound::kZero) {
+      return hn::Trunc(t);
+    } else {  // std::round: away from zero when the dropped part (exact) is at least 1/2
+      const auto tr = hn::Trunc(t);
+      const auto up = hn::Ge(hn::Abs(hn::Sub(t, tr)), hn::Set(df, 0.5f));
+      return hn::IfThenElse(up, hn::Add(tr, hn::CopySign(hn::Set(df, 1.0f), t)), tr);
     }
-    const size_t end = std::min(n, g0 + gw);
-    const auto vrecip = hn::Set(df, recip[j]), vbelow = hn::Set(df, below[j]), vabove = hn::Set(df, above[j]);
-    const auto vzp = hn::Set(di, zps[g]);
-    const auto rounded = [&](hn::Vec<decltype(df)> t) {  // R(t), t clamped
-      if constexpr (kRound == IntRound::kEven) {
-        return hn::Round(t);
-      } else if constexpr (kRound == IntRound::kZero) {
-        return hn::Trunc(t);
-      } else {  // std::round: away from zero when the dropped part (exact) is at least 1/2
-        const auto tr = hn::Trunc(t);
-        const auto up = hn::Ge(hn::Abs(hn::Sub(t, tr)), hn::Set(df, 0.5f));
-        return hn::IfThenElse(up, hn::Add(tr, hn::CopySign(hn::Set(df, 1.0f), t)), tr);
-      }
-    };
-    for (size_t i = g0; i < end; i += N) {
-      const size_t count = std::min(N, end - i);
-      if (next != nullptr) hwy::Prefetch(next + i);
-      const auto v = LoadUpTo(df, x + i, count);
-      hn::Vec<decltype(df)> r;
-      if (recip[j] != 0.0f) {
-        const auto t = hn::Min(hn::Max(hn::Mul(v, vrecip), vbelow), vabove);
-        r = rounded(t);
-        if (!exact) {
-          const auto off = hn::Abs(hn::Sub(t, r));  // near k + 1/2: off near 1/2; near k (truncating): near 0 or 1
-          auto near = hn::Gt(off, below_far);
-          if constexpr (kRound == IntRound::kZero) near = hn::Or(near, hn::Lt(off, tolerance));
-          if (!hn::AllFalse(df, near)) r = rounded(hn::Min(hn::Max(hn::Div(v, hn::Set(df, scales[g])), vbelow), vabove));
-        }
-      } else {
-        const auto t = scales[g] != 0.0f ? hn::Div(v, hn::Set(df, scales[g])) : hn::Zero(df);
-        r = rounded(hn::Min(hn::Max(t, vbelow), vabove));
-      }
-      StoreCodes(di, hn::And(hn::Add(TruncateInRange(di, r), vzp), vmask), nibbles, codes, i, count);
+  };
+  const auto quick = [&](hn::Vec<decltype(df)> t, size_t g, auto check, hn::Mask<decltype(di)>& near) {
+    const float zp = static_cast<float>(zps[g]);  // the clamp's bounds are exact integers
+    t = hn::Min(hn::Max(t, hn::Set(df, static_cast<float>(qmin) - zp)), hn::Set(df, static_cast<float>(qmax) - zp));
+    const auto r = rounded(t);
+    if constexpr (decltype(check)::value) {
+      const auto off = hn::Abs(hn::Sub(t, r));  // near k + 1/2: off near 1/2; near k (truncating): near 0 or 1
+      auto m = hn::Gt(off, below_far);
+      if constexpr (kRound == IntRound::kZero) m = hn::Or(m, hn::Lt(off, tolerance));
+      near = hn::RebindMask(di, m);
     }
-  }
+    return hn::And(hn::Add(TruncateInRange(di, r), hn::Set(di, zps[g])), vmask);
+  };
+  const auto exact = [&](hn::Vec<decltype(df)> t, size_t g) {
+    hn::Mask<decltype(di)> unused;
+    return quick(t, g, std::false_type(), unused);
+  };
+  if (nibbles) EncodeGroups<true, true>(x, n, gw, scales, codes, next, quick, exact);
+  else EncodeGroups<false, true>(x, n, gw, scales, codes, next, quick, exact);
 #endif
 }
 
@@ -406,7 +433,6 @@ inline bool EncodeMinifloats(const float* HWY_RESTRICT x, size_t n, size_t gw, c
   const hn::ScalableTag<float> df;
   const hn::RebindToUnsigned<decltype(df)> du;
   const hn::RebindToSigned<decltype(df)> di;
-  const size_t N = hn::Lanes(df);
   const int sh = 23 - man;  // dropped mantissa bits
   const auto low = hn::Set(du, (1u << sh) - 1), half_less = hn::Set(du, (1u << (sh - 1)) - 1), one = hn::Set(du, 1);
   const auto rebias = hn::Set(du, static_cast<uint32_t>(127 - bias) << man);
@@ -418,44 +444,29 @@ inline bool EncodeMinifloats(const float* HWY_RESTRICT x, size_t n, size_t gw, c
   // binade); below, |t| 2^(bias - 1 + man) (< 2^man) within 2^(man - 20) of k + 1/2
   const auto slack = hn::Set(du, 8u), span = hn::Set(du, 17u);
   const auto sub_far = hn::Set(df, 0.5f - std::ldexp(1.0f, man - 20));
-  const int sign_shift = 31 - static_cast<int>(hwy::Num0BitsBelowLS1Bit_Nonzero32(sign_bit));
-  const auto encode = [&](hn::Vec<decltype(df)> t, hn::Mask<decltype(du)>& near) {
+  const auto vsh = hn::Set(du, static_cast<uint32_t>(sh)), vsign = hn::Set(du, sign_bit);
+  const auto quick = [&](hn::Vec<decltype(df)> t, size_t, auto check, hn::Mask<decltype(di)>& near) {
     const auto b = hn::BitCast(du, t), a = hn::And(b, magnitude);
-    const auto r = hn::Add(a, hn::Add(half_less, hn::And(hn::ShiftRightSame(a, sh), one)));
-    const auto normal = hn::Min(hn::Sub(hn::ShiftRightSame(r, sh), rebias), vmax);
+    // shifts by a vector of counts: one uop on AVX-512, where a runtime count in xmm takes two
+    const auto r = hn::Add(a, hn::Add(half_less, hn::And(hn::Shr(a, vsh), one)));
+    const auto normal = hn::Min(hn::Sub(hn::Shr(r, vsh), rebias), vmax);
     const auto q = hn::Mul(hn::BitCast(df, a), sub_scale), rq = hn::Round(q);
     const auto sub = hn::Lt(a, min_normal);
     const auto mag = hn::IfThenElse(sub, hn::BitCast(du, TruncateInRange(di, rq)), normal);
-    const auto near_normal = hn::Lt(hn::Sub(hn::Add(hn::And(a, low), slack), hn::Add(half_less, one)), span);
-    const auto near_sub = hn::RebindMask(du, hn::Gt(hn::Abs(hn::Sub(q, rq)), sub_far));
-    near = hn::Or(hn::And(sub, near_sub), hn::AndNot(sub, near_normal));
-    const auto sign = hn::ShiftRightSame(hn::AndNot(magnitude, b), sign_shift);
+    if constexpr (decltype(check)::value) {
+      const auto near_normal = hn::Lt(hn::Sub(hn::Add(hn::And(a, low), slack), hn::Add(half_less, one)), span);
+      const auto near_sub = hn::RebindMask(du, hn::Gt(hn::Abs(hn::Sub(q, rq)), sub_far));
+      near = hn::RebindMask(di, hn::Or(hn::And(sub, near_sub), hn::AndNot(sub, near_normal)));
+    }
+    const auto sign = hn::And(hn::BitCast(du, hn::ShiftRight<31>(hn::BitCast(di, b))), vsign);
     return hn::BitCast(di, hn::IfThenElse(hn::Gt(a, inf), vnan, hn::Or(mag, sign)));
   };
-  HWY_ALIGN float recip[kRecipChunk];
-  const size_t groups = (n + gw - 1) / gw;
-  bool exact = false;
-  for (size_t g0 = 0, g = 0; g0 < n; g0 += gw, ++g) {
-    const size_t j = g % kRecipChunk;
-    if (j == 0) exact = Reciprocals(scales + g, std::min(kRecipChunk, groups - g), recip);
-    const size_t end = std::min(n, g0 + gw);
-    const float scale = scales[g];
-    const auto vrecip = hn::Set(df, recip[j]);
-    for (size_t i = g0; i < end; i += N) {
-      const size_t count = std::min(N, end - i);
-      if (next != nullptr) hwy::Prefetch(next + i);
-      const auto v = LoadUpTo(df, x + i, count);
-      hn::Mask<decltype(du)> near;
-      hn::Vec<decltype(di)> code;
-      if (recip[j] != 0.0f) {
-        code = encode(hn::Mul(v, vrecip), near);
-        if (!exact && !hn::AllFalse(du, near)) code = encode(hn::Div(v, hn::Set(df, scale)), near);
-      } else {
-        code = encode(scale != 0.0f ? hn::Div(v, hn::Set(df, scale)) : hn::Zero(df), near);
-      }
-      StoreCodes(di, code, nibbles, codes, i, count);
-    }
-  }
+  const auto exact = [&](hn::Vec<decltype(df)> t, size_t g) {
+    hn::Mask<decltype(di)> unused;
+    return quick(t, g, std::false_type(), unused);
+  };
+  if (nibbles) EncodeGroups<true, true>(x, n, gw, scales, codes, next, quick, exact);
+  else EncodeGroups<false, true>(x, n, gw, scales, codes, next, quick, exact);
   return true;
 #endif
 }
@@ -492,8 +503,6 @@ inline void EncodeRuns(const float* HWY_RESTRICT x, size_t n, size_t gw, const f
   const hn::RebindToUnsigned<decltype(df)> du;
   const hn::Repartition<uint8_t, decltype(df)> du8;
   const size_t N = hn::Lanes(df);
-  HWY_ALIGN float recip[kRecipChunk];
-  const size_t groups = (n + gw - 1) / gw;
   const auto key_of_t = [&](hn::Vec<decltype(df)> t) {
     const auto b = hn::BitCast(di, t);
     return hn::Xor(b, hn::And(hn::ShiftRight<31>(b), hn::Set(di, 0x7FFFFFFF)));
@@ -511,83 +520,69 @@ inline void EncodeRuns(const float* HWY_RESTRICT x, size_t n, size_t gw, const f
     const auto d = hn::Sub(hn::Add(hn::BitCast(du, start), hn::Set(du, kSlack - 1u)), hn::BitCast(du, key));
     return hn::RebindMask(di, hn::Lt(d, hn::Set(du, 2 * kSlack)));
   };
+  const auto run = [&](auto quick, auto exact, auto reciprocal) {
+    if (nibbles) EncodeGroups<true, decltype(reciprocal)::value>(x, n, gw, scales, codes, next, quick, exact);
+    else EncodeGroups<false, decltype(reciprocal)::value>(x, n, gw, scales, codes, next, quick, exact);
+  };
   if (padded == 16) {
     const auto table = hn::LoadDup128(du8, run_bytes);
     const auto all = hn::LoadU(di, bounds);  // bounds holds 16
     const auto b3 = hn::Set(di, bounds[3]), b7 = hn::Set(di, bounds[7]), b11 = hn::Set(di, bounds[11]);
-    bool exact = false;
-    for (size_t g0 = 0, g = 0; g0 < n; g0 += gw, ++g) {
-      const size_t end = std::min(n, g0 + gw);
-      const float scale = scales[g];
-      constexpr bool kPermute = hn::MaxLanes(di) == 16;
-      if (kPermute && g % kRecipChunk == 0) exact = Reciprocals(scales + g, std::min(kRecipChunk, groups - g), recip);
-      const bool reciprocal = kPermute && recip[g % kRecipChunk] != 0.0f;
-      const auto vrecip = hn::Set(df, kPermute ? recip[g % kRecipChunk] : 0.0f);
-      for (size_t i = g0; i < end; i += N) {
-        const size_t count = std::min(N, end - i);
-        if (next != nullptr) hwy::Prefetch(next + i);
-        hn::Vec<decltype(di)> idx;
-        if constexpr (kPermute) {  // the 16 bounds fill a vector: a 4-step search, the last two by lane permutes
-          const auto search = [&](hn::Vec<decltype(di)> key) {
-            const auto up = [&](hn::Vec<decltype(di)> at, hn::Vec<decltype(di)> probe, int32_t step) {
-              return hn::IfThenElse(hn::Gt(probe, key), at, hn::Add(at, hn::Set(di, step)));
-            };
-            auto at = up(hn::Zero(di), b7, 8);
-            at = up(at, hn::IfThenElse(hn::Gt(b7, key), b3, b11), 4);
-            at = up(at, hn::TableLookupLanes(all, hn::IndicesFromVec(di, hn::Add(at, hn::Set(di, 1)))), 2);
-            return up(at, hn::TableLookupLanes(all, hn::IndicesFromVec(di, at)), 1);
-          };
-          if (reciprocal) {
-            const auto key = key_of_t(hn::Mul(LoadUpTo(df, x + i, count), vrecip));
-            if (exact) {  // the quotient's key
-              idx = search(key);
-            } else {  // the run of key - kSlack, kept when the next start is above key + kSlack
-              idx = search(hn::Sub(key, hn::Set(di, kSlack)));
-              const auto above = hn::TableLookupLanes(all, hn::IndicesFromVec(di, idx));
-              if (!hn::AllTrue(di, hn::Gt(above, hn::Add(key, hn::Set(di, kSlack))))) idx = search(key_of(x + i, count, scale));
-            }
-          } else {
-            idx = search(key_of(x + i, count, scale));
-          }
-        } else {
-          const auto key = key_of(x + i, count, scale);
-          idx = hn::Set(di, 15);  // less one per start above the key
-          for (size_t j = 0; j < 15; ++j) idx = hn::Add(idx, hn::VecFromMask(di, hn::Gt(hn::Set(di, bounds[j]), key)));
-        }
-        // idx's low byte picks the code; the other three bytes of each lane read as zero (0x80)
-        const auto sel = hn::BitCast(du8, hn::Or(idx, hn::Set(di, static_cast<int32_t>(0x80808000u))));
-        StoreCodes(di, hn::BitCast(di, hn::TableLookupBytes(table, sel)), nibbles, codes, i, count);
-      }
+    // idx's low byte picks the code; the other three bytes of each lane read as zero (0x80)
+    const auto code_of = [&](hn::Vec<decltype(di)> idx) {
+      return hn::BitCast(di, hn::TableLookupBytes(table, hn::BitCast(du8, hn::Or(idx, hn::Set(di, static_cast<int32_t>(0x80808000u))))));
+    };
+    if constexpr (hn::MaxLanes(di) == 16) {  // the 16 bounds fill a vector: a 4-step search, the last two by lane permutes
+      const auto search = [&](hn::Vec<decltype(di)> key) {
+        const auto up = [&](hn::Vec<decltype(di)> at, hn::Vec<decltype(di)> probe, int32_t step) {
+          return hn::IfThenElse(hn::Gt(probe, key), at, hn::Add(at, hn::Set(di, step)));
+        };
+        auto at = up(hn::Zero(di), b7, 8);
+        at = up(at, hn::IfThenElse(hn::Gt(b7, key), b3, b11), 4);
+        at = up(at, hn::TableLookupLanes(all, hn::IndicesFromVec(di, hn::Add(at, hn::Set(di, 1)))), 2);
+        return up(at, hn::TableLookupLanes(all, hn::IndicesFromVec(di, at)), 1);
+      };
+      // unchecked: the quotient's key; checked: the run of key - kSlack, kept (not near) when
+      // the next start is above key + kSlack
+      const auto quick = [&](hn::Vec<decltype(df)> t, size_t, auto check, hn::Mask<decltype(di)>& near_out) {
+        const auto key = key_of_t(t);
+        if constexpr (!decltype(check)::value) return code_of(search(key));
+        const auto idx = search(hn::Sub(key, hn::Set(di, kSlack)));
+        near_out = hn::Not(hn::Gt(hn::TableLookupLanes(all, hn::IndicesFromVec(di, idx)), hn::Add(key, hn::Set(di, kSlack))));
+        return code_of(idx);
+      };
+      run(quick, [&](hn::Vec<decltype(df)> t, size_t) { return code_of(search(key_of_t(t))); }, std::true_type());
+    } else {  // less one per start above the key
+      const auto exact = [&](hn::Vec<decltype(df)> t, size_t) {
+        const auto key = key_of_t(t);
+        auto idx = hn::Set(di, 15);
+        for (size_t j = 0; j < 15; ++j) idx = hn::Add(idx, hn::VecFromMask(di, hn::Gt(hn::Set(di, bounds[j]), key)));
+        return code_of(idx);
+      };
+      run(exact, exact, std::false_type());
     }
   } else if (bucket_bound != nullptr) {  // one run start per bucket at most: two gathers
     using Runs = kernels::detail::CodeRuns;
     const auto half = hn::Set(di, static_cast<int32_t>(Runs::kBuckets / 2));
     const auto bucket = [&](hn::Vec<decltype(di)> key) { return hn::Add(hn::ShiftRight<Runs::kBucketShift>(key), half); };
-    for (size_t g0 = 0, g = 0; g0 < n; g0 += gw, ++g) {
-      const size_t end = std::min(n, g0 + gw);
-      const float scale = scales[g];
-      if (g % kRecipChunk == 0) (void)Reciprocals(scales + g, std::min(kRecipChunk, groups - g), recip);
-      const bool reciprocal = recip[g % kRecipChunk] != 0.0f;
-      const auto vrecip = hn::Set(df, recip[g % kRecipChunk]);
-      for (size_t i = g0; i < end; i += N) {
-        const size_t count = std::min(N, end - i);
-        if (next != nullptr) hwy::Prefetch(next + i);
-        auto key = reciprocal ? key_of_t(hn::Mul(LoadUpTo(df, x + i, count), vrecip)) : key_of(x + i, count, scale);
-        auto b = bucket(key);
-        auto start = hn::GatherIndex(di, bucket_bound, b);
-        if (reciprocal) {  // close to the bucket's start, or to a neighbour bucket's
-          const auto edge = hn::Ne(bucket(hn::Sub(key, hn::Set(di, kSlack))), bucket(hn::Add(key, hn::Set(di, kSlack))));
-          if (!hn::AllFalse(di, hn::Or(edge, near(key, start)))) {
-            key = key_of(x + i, count, scale);
-            b = bucket(key);
-            start = hn::GatherIndex(di, bucket_bound, b);
-          }
-        }
-        const auto pair = hn::GatherIndex(di, bucket_codes, b);
-        const auto code = hn::And(hn::IfThenElse(hn::Gt(start, key), pair, hn::ShiftRight<8>(pair)), hn::Set(di, 0xFF));
-        StoreCodes(di, code, nibbles, codes, i, count);
+    const auto code_at = [&](hn::Vec<decltype(di)> key, hn::Vec<decltype(di)> b, hn::Vec<decltype(di)> start) {
+      const auto pair = hn::GatherIndex(di, bucket_codes, b);
+      return hn::And(hn::IfThenElse(hn::Gt(start, key), pair, hn::ShiftRight<8>(pair)), hn::Set(di, 0xFF));
+    };
+    // checked: near where the key is close to its bucket's start, or to a neighbour bucket's
+    const auto quick = [&](hn::Vec<decltype(df)> t, size_t, auto check, hn::Mask<decltype(di)>& near_out) {
+      const auto key = key_of_t(t), b = bucket(key), start = hn::GatherIndex(di, bucket_bound, b);
+      if constexpr (decltype(check)::value) {
+        const auto edge = hn::Ne(bucket(hn::Sub(key, hn::Set(di, kSlack))), bucket(hn::Add(key, hn::Set(di, kSlack))));
+        near_out = hn::Or(edge, near(key, start));
       }
-    }
+      return code_at(key, b, start);
+    };
+    const auto exact = [&](hn::Vec<decltype(df)> t, size_t g) {
+      hn::Mask<decltype(di)> unused;
+      return quick(t, g, std::false_type(), unused);
+    };
+    run(quick, exact, std::true_type());
   } else {
     constexpr size_t kChains = 4;  // independent searches in flight: each step waits on a gather
     for (size_t g0 = 0, g = 0; g0 < n; g0 += gw, ++g) {
@@ -608,8 +603,11 @@ inline void EncodeRuns(const float* HWY_RESTRICT x, size_t n, size_t gw, const f
             const auto up = hn::Not(hn::Gt(hn::GatherIndex(di, bounds, probe), key[j]));
             idx[j] = hn::IfThenElse(up, hn::Add(idx[j], hn::Set(di, static_cast<int32_t>(step))), idx[j]);
           }
-        for (size_t j = 0; j < kChains; ++j)
-          StoreCodes(di, hn::GatherIndex(di, run_codes, idx[j]), nibbles, codes, i + j * N, count[j]);
+        for (size_t j = 0; j < kChains; ++j) {
+          const auto code = hn::GatherIndex(di, run_codes, idx[j]);
+          if (nibbles) StoreCodes<true>(di, code, codes, i + j * N, count[j]);
+          else StoreCodes<false>(di, code, codes, i + j * N, count[j]);
+        }
       }
     }
   }
