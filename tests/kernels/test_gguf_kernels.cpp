@@ -814,6 +814,9 @@ TEST_CASE("kernels: value formats encode by their encoder's runs, exactly, at ev
   REQUIRE(!kd::code_runs<lb::Fp8E4M3, lb::NearestEven>().bucket_bound.empty());
   REQUIRE(!kd::code_runs<lb::Fp8E5M2, lb::NearestEven>().bucket_bound.empty());
   REQUIRE(!kd::code_runs<lb::Fp6E3M2, lb::NearestEven>().bucket_bound.empty());
+  // the codebooks with starts apart in value take value buckets (on 16-lane targets)
+  REQUIRE(kd::code_runs<lb::Nf4, lb::Nf4::rounding>().value_mul != 0.0f);
+  REQUIRE(kd::code_runs<lb::Iq4Nl, lb::Iq4Nl::rounding>().value_mul != 0.0f);
   check_encoder_runs<lb::Fp8E4M3>();
   check_encoder_runs<lb::Fp8E5M2>();
   check_encoder_runs<lb::Fp6E3M2>();

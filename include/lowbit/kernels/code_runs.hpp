@@ -6,6 +6,7 @@
 // bisection, so no format's rounding rule is written twice.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdint>
@@ -51,7 +52,49 @@ struct CodeRuns {
   static constexpr int kBucketShift = 20;
   static constexpr std::size_t kBuckets = std::size_t{1} << (32 - kBucketShift);
   std::vector<std::int32_t> bucket_bound, bucket_codes;
+  /// Up to 32 runs whose starts lie apart in value (a codebook's, on [-1, 1] or [-127, 127]):
+  /// value_bucket(t, value_mul, value_add) < 32 (monotone in t) holds at most one run start per
+  /// bucket, none within kValueSlack keys of another bucket, and keys below value_bound[b]
+  /// encode to value_codes[b] & 0xFF, the others to value_codes[b] >> 8: a 32-entry table, in
+  /// two vectors of 16 lanes. value_mul is 0 where no such buckets exist.
+  static constexpr std::size_t kValueBuckets = 32;
+  static constexpr std::int32_t kValueSlack = 8;
+  float value_mul = 0.0f, value_add = 0.0f;
+  std::array<std::int32_t, kValueBuckets> value_bound{}, value_codes{};
 };
+
+/// The value bucket of t: clamp(fma(t, mul, add), 0, 31) truncated, as the kernels compute it.
+inline std::size_t value_bucket(float t, float mul, float add) noexcept {
+  return static_cast<std::size_t>(std::min(std::max(std::fma(t, mul, add), 0.0f), 31.0f));
+}
+
+/// t's value buckets (see CodeRuns): starts from the first to the last spread over buckets 1
+/// to 30, or none when two share a bucket or one lies near a bucket's edge.
+inline void make_value_buckets(CodeRuns& t) {
+  const std::size_t starts = t.runs - 1;
+  if (starts == 0 || t.runs > CodeRuns::kValueBuckets) return;
+  const float lo = key_float(t.bounds[0]), hi = key_float(t.bounds[starts - 1]);
+  const float mul = starts == 1 ? 1.0f : 29.0f / (hi - lo), add = 1.5f - lo * mul;  // mid-bucket 1 to 30
+  if (!std::isfinite(lo) || !std::isfinite(hi) || !std::isfinite(mul) || !std::isfinite(add) || !(mul > 0.0f)) return;
+  const auto bucket = [&](std::int64_t key) {
+    return value_bucket(key_float(static_cast<std::int32_t>(key)), mul, add);
+  };
+  for (std::size_t i = 0; i < starts; ++i) {
+    const std::int64_t k = t.bounds[i];
+    if (!std::isfinite(key_float(t.bounds[i])) || bucket(k - CodeRuns::kValueSlack) != bucket(k + CodeRuns::kValueSlack) ||
+        (i > 0 && bucket(t.bounds[i - 1]) == bucket(k)))
+      return;
+  }
+  std::size_t run = 0;  // the run holding the current bucket's first key
+  for (std::size_t b = 0; b < CodeRuns::kValueBuckets; ++b) {
+    const bool has_start = run < starts && bucket(t.bounds[run]) == b;
+    t.value_bound[b] = has_start ? t.bounds[run] : std::numeric_limits<std::int32_t>::max();
+    t.value_codes[b] = t.codes[run] | (t.codes[has_start ? run + 1 : run] << 8);
+    run += has_start;
+  }
+  t.value_mul = mul;
+  t.value_add = add;
+}
 
 /// t's buckets (see CodeRuns), or none when a bucket would hold two run starts.
 inline void make_buckets(CodeRuns& t) {
@@ -94,6 +137,7 @@ CodeRuns find_code_runs(Enc enc) {
   }
   t.runs = t.codes.size();
   if (t.runs > 16) make_buckets(t);
+  make_value_buckets(t);
   std::size_t padded = 16;
   while (padded < t.runs) padded *= 2;
   t.bounds.resize(padded, std::numeric_limits<std::int32_t>::max());

@@ -156,6 +156,17 @@ HWY_INLINE hn::Vec<D8> DemoteToBytes(D8 d8, VI v) {
   return hn::DemoteTo(d8, v);
 }
 
+#if HWY_TARGET <= HWY_AVX3
+/// Lanes of the 32-entry table lo:hi at idx's low five bits (vpermt2d; Highway 1.0.3 has no
+/// two-table lookup).
+template <class V>
+HWY_INLINE V TwoTableLookup(V lo, V hi, V idx) {
+  V r;
+  r.raw = _mm512_permutex2var_epi32(lo.raw, idx.raw, hi.raw);
+  return r;
+}
+#endif
+
 /// f32 -> i32 truncating, for lanes known to be in range (cvttps2dq without Highway's overflow
 /// fix-up; an out-of-range or NaN lane gives INT32_MIN, as the instruction does).
 template <class DI, class VF>

@@ -472,30 +472,27 @@ inline bool EncodeMinifloats(const float* HWY_RESTRICT x, size_t n, size_t gw, c
 }
 
 /// codes[i] = the code of the run holding key(t), t = x[i] / scale (0 when scale is 0), scale that
-/// of i's group (groups of gw elements): the number of run starts <= key(t) indexes `run_codes`.
-/// Up to 16 runs: a search by lane permutes on 16-lane targets, else a compare per start, and a
-/// byte shuffle of `run_bytes`; more: the key's bucket (CodeRuns' buckets, when not null), else a
-/// branch-free binary search by gathers. The permute and bucket paths multiply by 1 / scale, and
-/// divide where that could change the code. A NaN t gives an unspecified code. `nibbles` and
-/// `next`: as EncodeIntegers'.
+/// of i's group (groups of gw elements), from the encoder's runs. On 16-lane targets: the bucket
+/// of t's value (when `runs` has value buckets), by two-table permutes, else up to 16 runs by a
+/// search by lane permutes; elsewhere up to 16 runs by a compare per start. More runs: the key's
+/// bucket (when `runs` has key buckets), else a branch-free binary search by gathers. The
+/// permute and bucket paths multiply by 1 / scale, and divide where that could change the code.
+/// A NaN t gives an unspecified code. `nibbles` and `next`: as EncodeIntegers'.
 inline void EncodeRuns(const float* HWY_RESTRICT x, size_t n, size_t gw, const float* HWY_RESTRICT scales,
-                       const int32_t* HWY_RESTRICT bounds, const int32_t* HWY_RESTRICT run_codes,
-                       const uint8_t* HWY_RESTRICT run_bytes, size_t padded, const int32_t* HWY_RESTRICT bucket_bound,
-                       const int32_t* HWY_RESTRICT bucket_codes, bool nibbles, uint8_t* HWY_RESTRICT codes,
+                       const kernels::detail::CodeRuns& runs, bool nibbles, uint8_t* HWY_RESTRICT codes,
                        const float* next) {
+  const int32_t* HWY_RESTRICT bounds = runs.bounds.data();
+  const size_t padded = runs.bounds.size();
 #if HWY_TARGET == HWY_SCALAR
-  (void)run_bytes, (void)bucket_bound, (void)bucket_codes, (void)next;
+  (void)next;
   for (size_t i = 0; i < n; ++i) {
     const float scale = scales[i / gw];
-    const float t = scale != 0.0f ? x[i] / scale : 0.0f;
-    int32_t b;
-    std::memcpy(&b, &t, 4);
-    const int32_t key = b < 0 ? b ^ 0x7FFFFFFF : b;
+    const int32_t key = kernels::detail::float_key(scale != 0.0f ? x[i] / scale : 0.0f);
     size_t idx = 0;
     for (size_t step = padded / 2; step >= 1; step /= 2)
       if (bounds[idx + step - 1] <= key) idx += step;
-    if (nibbles) set_code(codes, 4, i, static_cast<uint8_t>(run_codes[idx]));
-    else codes[i] = static_cast<uint8_t>(run_codes[idx]);
+    if (nibbles) set_code(codes, 4, i, static_cast<uint8_t>(runs.codes[idx]));
+    else codes[i] = static_cast<uint8_t>(runs.codes[idx]);
   }
 #else
   const hn::ScalableTag<float> df;
@@ -524,8 +521,30 @@ inline void EncodeRuns(const float* HWY_RESTRICT x, size_t n, size_t gw, const f
     if (nibbles) EncodeGroups<true, decltype(reciprocal)::value>(x, n, gw, scales, codes, next, quick, exact);
     else EncodeGroups<false, decltype(reciprocal)::value>(x, n, gw, scales, codes, next, quick, exact);
   };
+#if HWY_TARGET <= HWY_AVX3
+  if (runs.value_mul != 0.0f) {  // the bucket's start and codes by permutes of two vectors each
+    static_assert(kernels::detail::CodeRuns::kValueSlack == kSlack && kernels::detail::CodeRuns::kValueBuckets == 32);
+    const auto mul = hn::Set(df, runs.value_mul), add = hn::Set(df, runs.value_add), top = hn::Set(df, 31.0f);
+    const auto bound_lo = hn::LoadU(di, runs.value_bound.data()), bound_hi = hn::LoadU(di, runs.value_bound.data() + 16);
+    const auto pair_lo = hn::LoadU(di, runs.value_codes.data()), pair_hi = hn::LoadU(di, runs.value_codes.data() + 16);
+    // checked: near where a start lies within kSlack keys (the bucket's own: no other is that close)
+    const auto quick = [&](hn::Vec<decltype(df)> t, size_t, auto check, hn::Mask<decltype(di)>& near_out) {
+      const auto key = key_of_t(t);
+      const auto b = TruncateInRange(di, hn::Min(hn::Max(hn::MulAdd(t, mul, add), hn::Zero(df)), top));
+      const auto start = TwoTableLookup(bound_lo, bound_hi, b), pair = TwoTableLookup(pair_lo, pair_hi, b);
+      if constexpr (decltype(check)::value) near_out = near(key, start);
+      return hn::And(hn::IfThenElse(hn::Gt(start, key), pair, hn::ShiftRight<8>(pair)), hn::Set(di, 0xFF));
+    };
+    const auto exact = [&](hn::Vec<decltype(df)> t, size_t g) {
+      hn::Mask<decltype(di)> unused;
+      return quick(t, g, std::false_type(), unused);
+    };
+    run(quick, exact, std::true_type());
+    return;
+  }
+#endif
   if (padded == 16) {
-    const auto table = hn::LoadDup128(du8, run_bytes);
+    const auto table = hn::LoadDup128(du8, runs.code_bytes.data());
     const auto all = hn::LoadU(di, bounds);  // bounds holds 16
     const auto b3 = hn::Set(di, bounds[3]), b7 = hn::Set(di, bounds[7]), b11 = hn::Set(di, bounds[11]);
     // idx's low byte picks the code; the other three bytes of each lane read as zero (0x80)
@@ -561,7 +580,9 @@ inline void EncodeRuns(const float* HWY_RESTRICT x, size_t n, size_t gw, const f
       };
       run(exact, exact, std::false_type());
     }
-  } else if (bucket_bound != nullptr) {  // one run start per bucket at most: two gathers
+  } else if (!runs.bucket_bound.empty()) {  // one run start per bucket at most: two gathers
+    const int32_t* HWY_RESTRICT bucket_bound = runs.bucket_bound.data();
+    const int32_t* HWY_RESTRICT bucket_codes = runs.bucket_codes.data();
     using Runs = kernels::detail::CodeRuns;
     const auto half = hn::Set(di, static_cast<int32_t>(Runs::kBuckets / 2));
     const auto bucket = [&](hn::Vec<decltype(di)> key) { return hn::Add(hn::ShiftRight<Runs::kBucketShift>(key), half); };
@@ -604,7 +625,7 @@ inline void EncodeRuns(const float* HWY_RESTRICT x, size_t n, size_t gw, const f
             idx[j] = hn::IfThenElse(up, hn::Add(idx[j], hn::Set(di, static_cast<int32_t>(step))), idx[j]);
           }
         for (size_t j = 0; j < kChains; ++j) {
-          const auto code = hn::GatherIndex(di, run_codes, idx[j]);
+          const auto code = hn::GatherIndex(di, runs.codes.data(), idx[j]);
           if (nibbles) StoreCodes<true>(di, code, codes, i + j * N, count[j]);
           else StoreCodes<false>(di, code, codes, i + j * N, count[j]);
         }

@@ -203,10 +203,7 @@ void encode_row(const float* x, std::size_t n, std::size_t gw, const float* scal
       encode(x, n, gw, scales, zps, M::qmin, M::qmax, low_mask(Q::bits), nibbles, codes, next);
     } else if (encode_minifloats<Q>(x, n, gw, scales, nibbles, codes, next)) {
     } else {
-      const CodeRuns& t = code_runs<Q, R>();
-      LOWBIT_DISPATCH(EncodeRuns)(x, n, gw, scales, t.bounds.data(), t.codes.data(), t.code_bytes.data(),
-                                  t.bounds.size(), t.bucket_bound.empty() ? nullptr : t.bucket_bound.data(),
-                                  t.bucket_codes.data(), nibbles, codes, next);
+      LOWBIT_DISPATCH(EncodeRuns)(x, n, gw, scales, code_runs<Q, R>(), nibbles, codes, next);
     }
     const std::size_t groups = div_ceil(n, gw);
     if (!all_finite(scales, groups))  // a NaN scale (MX, non-finite input): Q's NaN rule
