@@ -450,13 +450,18 @@ inline bool EncodeMinifloats(const float* HWY_RESTRICT x, size_t n, size_t gw, c
     // shifts by a vector of counts: one uop on AVX-512, where a runtime count in xmm takes two
     const auto r = hn::Add(a, hn::Add(half_less, hn::And(hn::Shr(a, vsh), one)));
     const auto normal = hn::Min(hn::Sub(hn::Shr(r, vsh), rebias), vmax);
-    const auto q = hn::Mul(hn::BitCast(df, a), sub_scale), rq = hn::Round(q);
+    auto mag = normal;
+    if constexpr (decltype(check)::value)
+      near = hn::RebindMask(di, hn::Lt(hn::Sub(hn::Add(hn::And(a, low), slack), hn::Add(half_less, one)), span));
     const auto sub = hn::Lt(a, min_normal);
-    const auto mag = hn::IfThenElse(sub, hn::BitCast(du, TruncateInRange(di, rq)), normal);
-    if constexpr (decltype(check)::value) {
-      const auto near_normal = hn::Lt(hn::Sub(hn::Add(hn::And(a, low), slack), hn::Add(half_less, one)), span);
-      const auto near_sub = hn::RebindMask(du, hn::Gt(hn::Abs(hn::Sub(q, rq)), sub_far));
-      near = hn::RebindMask(di, hn::Or(hn::And(sub, near_sub), hn::AndNot(sub, near_normal)));
+    // checked (non-power-of-two scales, as FP8's per-row): subnormal lanes are rare, so a branch;
+    // MX's blocks often hold some, so no branch
+    if (!decltype(check)::value || !hn::AllFalse(du, sub)) {
+      const auto q = hn::Mul(hn::BitCast(df, a), sub_scale), rq = hn::Round(q);
+      mag = hn::IfThenElse(sub, hn::BitCast(du, TruncateInRange(di, rq)), normal);
+      if constexpr (decltype(check)::value)
+        near = hn::RebindMask(di, hn::Or(hn::And(sub, hn::RebindMask(du, hn::Gt(hn::Abs(hn::Sub(q, rq)), sub_far))),
+                                         hn::AndNot(sub, hn::RebindMask(du, near))));
     }
     const auto sign = hn::And(hn::BitCast(du, hn::ShiftRight<31>(hn::BitCast(di, b))), vsign);
     return hn::BitCast(di, hn::IfThenElse(hn::Gt(a, inf), vnan, hn::Or(mag, sign)));
