@@ -178,6 +178,11 @@ TEST_CASE("kernels: W4A8 and weight-only Q4 GEMM match the reference on every ta
           }
           for (std::size_t j = s.n; j < ldy; ++j) REQUIRE((y_a8[i * ldy + j] == -7.0f && y_f32[i * ldy + j] == -7.0f));
         }
+        if (s.m > 1 && !lb::kernels::detail::panels_f32_amx(packed, s.m)) {  // a row alone (GEMV): GEMM's bits
+          std::vector<float> row(s.n);
+          lb::kernels::gemm_q4_f32(x.data() + (s.m - 1) * ldx, 1, ldx, packed, row.data(), 0, ex);
+          for (std::size_t j = 0; j < s.n; ++j) REQUIRE(row[j] == y_f32[(s.m - 1) * ldy + j]);
+        }
       }
     });
     require_amx_matches_vnni(packed, x, s.m, ldx, ldy);
@@ -290,6 +295,11 @@ void check_panel_products(const lb::kernels::PackedPanels<Q, G>& panels, const l
         for (std::size_t j = 0; j < n; ++j)
           REQUIRE(std::fabs(y[i * ldy + j] - want_f32[i * n + j]) <= (32 * nb + 2 + extra) * eps * bound_f32[i * n + j] + 1e-30);
         for (std::size_t j = n; j < ldy; ++j) REQUIRE(y[i * ldy + j] == -7.0f);
+      }
+      if (m > 1 && !lb::kernels::detail::panels_f32_amx(panels, m)) {  // a row alone (GEMV) is GEMM's, bit for bit
+        std::vector<float> row(n);
+        lb::kernels::gemm_f32(x.v.data() + (m - 1) * ldx, 1, ldx, panels, row.data(), 0, ex);
+        for (std::size_t j = 0; j < n; ++j) REQUIRE(row[j] == y[(m - 1) * ldy + j]);
       }
       if constexpr (lb::kernels::PackedPanels<Q, G>::kInteger) {
         std::fill(y.begin(), y.end(), -7.0f);

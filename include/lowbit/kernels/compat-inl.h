@@ -256,11 +256,18 @@ HWY_INLINE V NoContract(V v) {
   return v;
 }
 
-/// 16-entry f32 table lookup: out[i] = table[idx[i] & 15]. One vpermps on AVX-512; two and a
-/// blend on AVX2; a gather below that.
+/// 16-entry f32 table lookup: out[i] = table[idx[i] & 15]. One vpermps on AVX-512 (which reads
+/// the low four bits itself); two and a blend on AVX2; a gather below that.
 template <class DF>
 HWY_INLINE hn::Vec<DF> Lookup16(DF df, const float* HWY_RESTRICT table, hn::Vec<hn::RebindToSigned<DF>> idx) {
   const hn::RebindToSigned<DF> di;
+#if HWY_TARGET <= HWY_AVX3
+  if constexpr (sizeof(idx.raw) == 64) {
+    hn::Vec<DF> r;
+    r.raw = _mm512_permutexvar_ps(idx.raw, hn::LoadU(df, table).raw);
+    return r;
+  }
+#endif
   idx = hn::And(idx, hn::Set(di, 15));
   if constexpr (hn::MaxLanes(df) >= 16) {
     return hn::TableLookupLanes(hn::LoadU(df, table), hn::IndicesFromVec(df, idx));

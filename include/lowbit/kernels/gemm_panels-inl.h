@@ -173,6 +173,58 @@ HWY_INLINE void DecodePanel(const kernels::detail::PanelGroup& p, size_t b0, siz
   }
 }
 
+/// c[0, cols) = x (32 nb floats) times the group's weights: GEMV with no panel. Each weight is
+/// decoded in registers to DecodePanel's value and meets x in TileF32's FMA, in its order, so
+/// the row is GEMM's, bit for bit, without the panel's store and reload.
+template <int kW, bool kF16>
+HWY_INLINE void GemvF32Group(const kernels::detail::PanelGroup& p, const float* HWY_RESTRICT x, size_t nb,
+                             float* HWY_RESTRICT c, size_t cols) {
+  const hn::ScalableTag<float> df;
+  const hn::RebindToUnsigned<decltype(df)> du;
+  const hn::RebindToSigned<decltype(df)> di;
+  const size_t L = hn::Lanes(df);
+  constexpr size_t kNV = 4;  // columns a pass: the accumulators, parameters and codes stay in registers
+  const auto mask = hn::Set(di, (1 << kW) - 1);
+  for (size_t col0 = 0; col0 < cols; col0 += kNV * L) {
+    hn::Vec<decltype(df)> acc[kNV], s[kNV], zp[kNV];
+    for (size_t v = 0; v < kNV; ++v) acc[v] = hn::Zero(df);
+    const auto params = [&](size_t b, size_t t) {
+      for (size_t v = 0; v < kNV; ++v) {
+        s[v] = PanelScales<kF16>(df, p, b, col0 + v * L, t);
+        zp[v] = PanelZeroPoints(df, p, b, col0 + v * L, t);
+      }
+    };
+    for (size_t b = 0; b < nb; ++b) {
+      const uint8_t* blk = p.block(b);
+      if (b + 4 < nb)  // the weights stream from DRAM once: as in TileA8's GEMV
+        for (size_t off = 0; off < p.block_bytes; off += 64) hwy::Prefetch(blk + 4 * p.block_bytes + off);
+      params(b, 0);
+#pragma GCC unroll 8
+      for (int step = 0; step < kW; ++step) {
+        if (step == kW / 2 && !kF16 && p.halves == 2) params(b, kernels::detail::kPanelDepth / 2);
+        hn::Vec<decltype(du)> w[kNV];
+        for (size_t v = 0; v < kNV; ++v) w[v] = hn::LoadU(du, reinterpret_cast<const uint32_t*>(blk + step * 256 + 4 * (col0 + v * L)));
+#pragma GCC unroll 8
+        for (int f = 0; f < 8 / kW; ++f)
+#pragma GCC unroll 4
+          for (int byte = 0; byte < 4; ++byte) {
+            const auto xt = hn::Set(df, x[b * kernels::detail::kPanelDepth + 4 * (step * (8 / kW) + f) + byte]);
+#pragma GCC unroll 4
+            for (size_t v = 0; v < kNV; ++v) {
+              const auto field = hn::BitCast(di, hn::ShiftRightSame(w[v], 8 * byte + kW * f));
+              // Lookup16 reads the low four bits: W = 4 needs no mask
+              const auto value = kW == 4 ? Lookup16(df, p.ftable, field)
+                                 : kW < 4 ? Lookup16(df, p.ftable, hn::And(field, mask))
+                                          : hn::GatherIndex(df, p.ftable, hn::And(field, mask));
+              acc[v] = hn::MulAdd(xt, hn::Mul(hn::Sub(value, zp[v]), s[v]), acc[v]);
+            }
+          }
+      }
+    }
+    for (size_t v = 0; v < kNV && col0 + v * L < cols; ++v) StoreUpTo(acc[v], df, c + col0 + v * L, cols - col0 - v * L);
+  }
+}
+
 /// Rows [0, MR) of x (ldx) times panel depths [0, kb), columns [col, col + NV * Lanes).
 template <size_t MR, size_t NV>
 HWY_INLINE void TileF32(const float* HWY_RESTRICT x, size_t ldx, size_t kb, const float* HWY_RESTRICT panel, size_t col,
@@ -224,6 +276,7 @@ HWY_INLINE void PanelsF32Group(const kernels::detail::PanelGroup& p, const float
   const size_t L = hn::Lanes(hn::ScalableTag<float>());
   constexpr size_t kMR = HWY_TARGET <= HWY_AVX3 ? 6 : 4, kNV = HWY_TARGET <= HWY_AVX3 ? 4 : 2;
   constexpr size_t kKB = 2;  // blocks per panel: 64 x 64 f32 = 16 KiB in L1
+  if (m == 1) return GemvF32Group<kW, kF16>(p, x, nb, c, cols);
   HWY_ALIGN float panel[kKB * kernels::detail::kPanelDepth * kernels::detail::kPanelCols];
   for (size_t b0 = 0; b0 < nb; b0 += kKB) {
     const size_t kb = std::min(kKB, nb - b0);
