@@ -297,16 +297,15 @@ HWY_INLINE void StoreCodes(DI di, hn::Vec<DI> code, uint8_t* HWY_RESTRICT out, s
   }
 }
 
-/// The encoders' walk over a row: x[0, n) in groups of gw elements, group g's scale scales[g].
-/// With kReciprocal, a group whose 1 / scale is usable (Reciprocals) takes quick(x * (1 / scale),
-/// g, check, near) for its whole vectors; with `check` true quick sets `near` where its code
-/// could differ from the quotient's, and those vectors take exact(x / scale, g). A chunk whose
-/// reciprocals are all exact skips the check. Everything else (partial vectors, groups that
-/// divide, scale 0: t = 0) takes exact. Codes go out by StoreCodes<kNibbles>; `next`: as
-/// EncodeIntegers'.
-template <bool kNibbles, bool kReciprocal, class Quick, class Exact>
+/// The encoders' walk over a row: x[0, n) in groups of gw elements, group g's scale scales[g],
+/// code = encode(t, g, check, near) of t = x / scale (0 when scale is 0). With kReciprocal, a
+/// group whose 1 / scale is usable (Reciprocals) takes t = x * (1 / scale) for its whole vectors,
+/// with `check` true: encode then sets `near` where the code could differ from the quotient's,
+/// and those vectors divide. A chunk whose reciprocals are all exact skips the check. Codes go
+/// out by StoreCodes<kNibbles>; `next`: as EncodeIntegers'.
+template <bool kNibbles, bool kReciprocal, class Encode>
 HWY_INLINE void EncodeGroups(const float* HWY_RESTRICT x, size_t n, size_t gw, const float* HWY_RESTRICT scales,
-                             uint8_t* HWY_RESTRICT codes, const float* next, const Quick& quick, const Exact& exact) {
+                             uint8_t* HWY_RESTRICT codes, const float* next, const Encode& encode) {
   const hn::ScalableTag<float> df;
   const hn::RebindToSigned<decltype(df)> di;
   const size_t N = hn::Lanes(df);
@@ -318,7 +317,10 @@ HWY_INLINE void EncodeGroups(const float* HWY_RESTRICT x, size_t n, size_t gw, c
     const size_t j = g % kRecipChunk, end = std::min(n, g0 + gw);
     if (kReciprocal && j == 0) all_exact = Reciprocals(scales + g, std::min(kRecipChunk, groups - g), recip);
     const float scale = scales[g];
-    const auto quotient = [&](hn::Vec<decltype(df)> v) { return scale != 0.0f ? hn::Div(v, hn::Set(df, scale)) : hn::Zero(df); };
+    const auto exact = [&](hn::Vec<decltype(df)> v) {  // the quotient's code
+      hn::Mask<decltype(di)> unused;
+      return encode(scale != 0.0f ? hn::Div(v, hn::Set(df, scale)) : hn::Zero(df), g, std::false_type(), unused);
+    };
     size_t i = g0;
     const auto whole = [&](auto check) {  // the group's whole vectors
       const auto vrecip = hn::Set(df, recip[j]);
@@ -327,12 +329,12 @@ HWY_INLINE void EncodeGroups(const float* HWY_RESTRICT x, size_t n, size_t gw, c
         const auto v = hn::LoadU(df, x + i);
         hn::Vec<decltype(di)> code;
         if constexpr (!kReciprocal) {
-          code = exact(quotient(v), g);
+          code = exact(v);
         } else {
           hn::Mask<decltype(di)> near;
-          code = quick(hn::Mul(v, vrecip), g, check, near);
+          code = encode(hn::Mul(v, vrecip), g, check, near);
           if constexpr (decltype(check)::value)
-            if (!hn::AllFalse(di, near)) code = exact(quotient(v), g);
+            if (!hn::AllFalse(di, near)) code = exact(v);
         }
         StoreCodes<kNibbles>(di, code, codes, i, N);
       }
@@ -341,7 +343,7 @@ HWY_INLINE void EncodeGroups(const float* HWY_RESTRICT x, size_t n, size_t gw, c
     else if (recip[j] != 0.0f) all_exact ? whole(std::false_type()) : whole(std::true_type());
     for (; i < end; i += N) {  // a partial vector, or a group that divides
       const size_t count = std::min(N, end - i);
-      StoreCodes<kNibbles>(di, exact(quotient(LoadUpTo(df, x + i, count)), g), codes, i, count);
+      StoreCodes<kNibbles>(di, exact(LoadUpTo(df, x + i, count)), codes, i, count);
     }
   }
 }
@@ -392,7 +394,7 @@ void EncodeIntegers(const float* HWY_RESTRICT x, size_t n, size_t gw, const floa
       return hn::IfThenElse(up, hn::Add(tr, hn::CopySign(hn::Set(df, 1.0f), t)), tr);
     }
   };
-  const auto quick = [&](hn::Vec<decltype(df)> t, size_t g, auto check, hn::Mask<decltype(di)>& near) {
+  const auto encode = [&](hn::Vec<decltype(df)> t, size_t g, auto check, hn::Mask<decltype(di)>& near) {
     const float zp = static_cast<float>(zps[g]);  // the clamp's bounds are exact integers
     t = hn::Min(hn::Max(t, hn::Set(df, static_cast<float>(qmin) - zp)), hn::Set(df, static_cast<float>(qmax) - zp));
     const auto r = rounded(t);
@@ -404,12 +406,8 @@ void EncodeIntegers(const float* HWY_RESTRICT x, size_t n, size_t gw, const floa
     }
     return hn::And(hn::Add(TruncateInRange(di, r), hn::Set(di, zps[g])), vmask);
   };
-  const auto exact = [&](hn::Vec<decltype(df)> t, size_t g) {
-    hn::Mask<decltype(di)> unused;
-    return quick(t, g, std::false_type(), unused);
-  };
-  if (nibbles) EncodeGroups<true, true>(x, n, gw, scales, codes, next, quick, exact);
-  else EncodeGroups<false, true>(x, n, gw, scales, codes, next, quick, exact);
+  if (nibbles) EncodeGroups<true, true>(x, n, gw, scales, codes, next, encode);
+  else EncodeGroups<false, true>(x, n, gw, scales, codes, next, encode);
 #endif
 }
 
@@ -445,7 +443,7 @@ inline bool EncodeMinifloats(const float* HWY_RESTRICT x, size_t n, size_t gw, c
   const auto slack = hn::Set(du, 8u), span = hn::Set(du, 17u);
   const auto sub_far = hn::Set(df, 0.5f - std::ldexp(1.0f, man - 20));
   const auto vsh = hn::Set(du, static_cast<uint32_t>(sh)), vsign = hn::Set(du, sign_bit);
-  const auto quick = [&](hn::Vec<decltype(df)> t, size_t, auto check, hn::Mask<decltype(di)>& near) {
+  const auto encode = [&](hn::Vec<decltype(df)> t, size_t, auto check, hn::Mask<decltype(di)>& near) {
     const auto b = hn::BitCast(du, t), a = hn::And(b, magnitude);
     // shifts by a vector of counts: one uop on AVX-512, where a runtime count in xmm takes two
     const auto r = hn::Add(a, hn::Add(half_less, hn::And(hn::Shr(a, vsh), one)));
@@ -466,12 +464,8 @@ inline bool EncodeMinifloats(const float* HWY_RESTRICT x, size_t n, size_t gw, c
     const auto sign = hn::And(hn::BitCast(du, hn::ShiftRight<31>(hn::BitCast(di, b))), vsign);
     return hn::BitCast(di, hn::IfThenElse(hn::Gt(a, inf), vnan, hn::Or(mag, sign)));
   };
-  const auto exact = [&](hn::Vec<decltype(df)> t, size_t g) {
-    hn::Mask<decltype(di)> unused;
-    return quick(t, g, std::false_type(), unused);
-  };
-  if (nibbles) EncodeGroups<true, true>(x, n, gw, scales, codes, next, quick, exact);
-  else EncodeGroups<false, true>(x, n, gw, scales, codes, next, quick, exact);
+  if (nibbles) EncodeGroups<true, true>(x, n, gw, scales, codes, next, encode);
+  else EncodeGroups<false, true>(x, n, gw, scales, codes, next, encode);
   return true;
 #endif
 }
@@ -522,9 +516,9 @@ inline void EncodeRuns(const float* HWY_RESTRICT x, size_t n, size_t gw, const f
     const auto d = hn::Sub(hn::Add(hn::BitCast(du, start), hn::Set(du, kSlack - 1u)), hn::BitCast(du, key));
     return hn::RebindMask(di, hn::Lt(d, hn::Set(du, 2 * kSlack)));
   };
-  const auto run = [&](auto quick, auto exact, auto reciprocal) {
-    if (nibbles) EncodeGroups<true, decltype(reciprocal)::value>(x, n, gw, scales, codes, next, quick, exact);
-    else EncodeGroups<false, decltype(reciprocal)::value>(x, n, gw, scales, codes, next, quick, exact);
+  const auto run = [&](auto encode, auto reciprocal) {
+    if (nibbles) EncodeGroups<true, decltype(reciprocal)::value>(x, n, gw, scales, codes, next, encode);
+    else EncodeGroups<false, decltype(reciprocal)::value>(x, n, gw, scales, codes, next, encode);
   };
 #if HWY_TARGET <= HWY_AVX3
   if (runs.value_mul != 0.0f) {  // the bucket's start and codes by permutes of two vectors each
@@ -533,18 +527,14 @@ inline void EncodeRuns(const float* HWY_RESTRICT x, size_t n, size_t gw, const f
     const auto bound_lo = hn::LoadU(di, runs.value_bound.data()), bound_hi = hn::LoadU(di, runs.value_bound.data() + 16);
     const auto pair_lo = hn::LoadU(di, runs.value_codes.data()), pair_hi = hn::LoadU(di, runs.value_codes.data() + 16);
     // checked: near where a start lies within kSlack keys (the bucket's own: no other is that close)
-    const auto quick = [&](hn::Vec<decltype(df)> t, size_t, auto check, hn::Mask<decltype(di)>& near_out) {
+    const auto encode = [&](hn::Vec<decltype(df)> t, size_t, auto check, hn::Mask<decltype(di)>& near_out) {
       const auto key = key_of_t(t);
       const auto b = TruncateInRange(di, hn::Min(hn::Max(hn::MulAdd(t, mul, add), hn::Zero(df)), top));
       const auto start = TwoTableLookup(bound_lo, bound_hi, b), pair = TwoTableLookup(pair_lo, pair_hi, b);
       if constexpr (decltype(check)::value) near_out = near(key, start);
       return hn::And(hn::IfThenElse(hn::Gt(start, key), pair, hn::ShiftRight<8>(pair)), hn::Set(di, 0xFF));
     };
-    const auto exact = [&](hn::Vec<decltype(df)> t, size_t g) {
-      hn::Mask<decltype(di)> unused;
-      return quick(t, g, std::false_type(), unused);
-    };
-    run(quick, exact, std::true_type());
+    run(encode, std::true_type());
     return;
   }
 #endif
@@ -568,22 +558,22 @@ inline void EncodeRuns(const float* HWY_RESTRICT x, size_t n, size_t gw, const f
       };
       // unchecked: the quotient's key; checked: the run of key - kSlack, kept (not near) when
       // the next start is above key + kSlack
-      const auto quick = [&](hn::Vec<decltype(df)> t, size_t, auto check, hn::Mask<decltype(di)>& near_out) {
+      const auto encode = [&](hn::Vec<decltype(df)> t, size_t, auto check, hn::Mask<decltype(di)>& near_out) {
         const auto key = key_of_t(t);
         if constexpr (!decltype(check)::value) return code_of(search(key));
         const auto idx = search(hn::Sub(key, hn::Set(di, kSlack)));
         near_out = hn::Not(hn::Gt(hn::TableLookupLanes(all, hn::IndicesFromVec(di, idx)), hn::Add(key, hn::Set(di, kSlack))));
         return code_of(idx);
       };
-      run(quick, [&](hn::Vec<decltype(df)> t, size_t) { return code_of(search(key_of_t(t))); }, std::true_type());
+      run(encode, std::true_type());
     } else {  // less one per start above the key
-      const auto exact = [&](hn::Vec<decltype(df)> t, size_t) {
+      const auto encode = [&](hn::Vec<decltype(df)> t, size_t, auto, hn::Mask<decltype(di)>&) {  // of quotients
         const auto key = key_of_t(t);
         auto idx = hn::Set(di, 15);
         for (size_t j = 0; j < 15; ++j) idx = hn::Add(idx, hn::VecFromMask(di, hn::Gt(hn::Set(di, bounds[j]), key)));
         return code_of(idx);
       };
-      run(exact, exact, std::false_type());
+      run(encode, std::false_type());
     }
   } else if (!runs.bucket_bound.empty()) {  // one run start per bucket at most: two gathers
     const int32_t* HWY_RESTRICT bucket_bound = runs.bucket_bound.data();
@@ -596,7 +586,7 @@ inline void EncodeRuns(const float* HWY_RESTRICT x, size_t n, size_t gw, const f
       return hn::And(hn::IfThenElse(hn::Gt(start, key), pair, hn::ShiftRight<8>(pair)), hn::Set(di, 0xFF));
     };
     // checked: near where the key is close to its bucket's start, or to a neighbour bucket's
-    const auto quick = [&](hn::Vec<decltype(df)> t, size_t, auto check, hn::Mask<decltype(di)>& near_out) {
+    const auto encode = [&](hn::Vec<decltype(df)> t, size_t, auto check, hn::Mask<decltype(di)>& near_out) {
       const auto key = key_of_t(t), b = bucket(key), start = hn::GatherIndex(di, bucket_bound, b);
       if constexpr (decltype(check)::value) {
         const auto edge = hn::Ne(bucket(hn::Sub(key, hn::Set(di, kSlack))), bucket(hn::Add(key, hn::Set(di, kSlack))));
@@ -604,11 +594,7 @@ inline void EncodeRuns(const float* HWY_RESTRICT x, size_t n, size_t gw, const f
       }
       return code_at(key, b, start);
     };
-    const auto exact = [&](hn::Vec<decltype(df)> t, size_t g) {
-      hn::Mask<decltype(di)> unused;
-      return quick(t, g, std::false_type(), unused);
-    };
-    run(quick, exact, std::true_type());
+    run(encode, std::true_type());
   } else {
     constexpr size_t kChains = 4;  // independent searches in flight: each step waits on a gather
     for (size_t g0 = 0, g = 0; g0 < n; g0 += gw, ++g) {
