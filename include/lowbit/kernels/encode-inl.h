@@ -415,7 +415,8 @@ void EncodeIntegers(const float* HWY_RESTRICT x, size_t n, size_t gw, const floa
 /// scale (0 when scale is 0), for a signed minifloat F with subnormals: man mantissa bits, the
 /// exponent bias, max_code the largest finite magnitude's code, sign_bit the sign's. In f32's
 /// normal range the code is t's bits with the dropped mantissa bits rounded off and the exponent
-/// rebiased; below F's smallest normal it is round(|t| 2^(bias - 1 + man)). Both are monotone in
+/// rebiased; below F's smallest normal it is |t| rounded to F's subnormal step 2^(1 - bias - man),
+/// by one f32 add of a power of two whose ulp that step is. Both are monotone in
 /// |t|, so agreeing with the encoder's runs on both sides of every run boundary (tested) means
 /// agreeing everywhere. The reciprocal path divides where t could lie within a few ulps of a
 /// rounding boundary. `nibbles`, `next`: as EncodeIntegers'. False (nothing written) on
@@ -435,13 +436,14 @@ inline bool EncodeMinifloats(const float* HWY_RESTRICT x, size_t n, size_t gw, c
   const auto low = hn::Set(du, (1u << sh) - 1), half_less = hn::Set(du, (1u << (sh - 1)) - 1), one = hn::Set(du, 1);
   const auto rebias = hn::Set(du, static_cast<uint32_t>(127 - bias) << man);
   const auto min_normal = hn::Set(du, static_cast<uint32_t>(128 - bias) << 23);  // 2^(1 - bias)'s bits
-  const auto sub_scale = hn::Set(df, std::ldexp(1.0f, bias - 1 + man));
+  const float step = std::ldexp(1.0f, 1 - bias - man);  // F's subnormal step: ulp(magic)
+  const auto magic = hn::Set(df, std::ldexp(step, 23));
   const auto magnitude = hn::Set(du, 0x7FFFFFFFu), inf = hn::Set(du, 0x7F800000u);
   const auto vmax = hn::Set(du, max_code), vnan = hn::Set(du, nan_code);
   // near a boundary: normal range, the dropped bits within 8 of a half (3 ulps, doubled across a
-  // binade); below, |t| 2^(bias - 1 + man) (< 2^man) within 2^(man - 20) of k + 1/2
+  // binade); below, |t| (< 2^man steps) within 2^(man - 20) steps of k + 1/2 steps
   const auto slack = hn::Set(du, 8u), span = hn::Set(du, 17u);
-  const auto sub_far = hn::Set(df, 0.5f - std::ldexp(1.0f, man - 20));
+  const auto sub_far = hn::Set(df, step * (0.5f - std::ldexp(1.0f, man - 20)));
   const auto vsh = hn::Set(du, static_cast<uint32_t>(sh)), vsign = hn::Set(du, sign_bit);
   const auto encode = [&](hn::Vec<decltype(df)> t, size_t, auto check, hn::Mask<decltype(di)>& near) {
     const auto b = hn::BitCast(du, t), a = hn::And(b, magnitude);
@@ -455,10 +457,10 @@ inline bool EncodeMinifloats(const float* HWY_RESTRICT x, size_t n, size_t gw, c
     // checked (non-power-of-two scales, as FP8's per-row): subnormal lanes are rare, so a branch;
     // MX's blocks often hold some, so no branch
     if (!decltype(check)::value || !hn::AllFalse(du, sub)) {
-      const auto q = hn::Mul(hn::BitCast(df, a), sub_scale), rq = hn::Round(q);
-      mag = hn::IfThenElse(sub, hn::BitCast(du, TruncateInRange(di, rq)), normal);
+      const auto rounded = hn::Add(hn::BitCast(df, a), magic);  // magic + k steps, k the code
+      mag = hn::IfThenElse(sub, hn::Sub(hn::BitCast(du, rounded), hn::BitCast(du, magic)), normal);
       if constexpr (decltype(check)::value)
-        near = hn::RebindMask(di, hn::Or(hn::And(sub, hn::RebindMask(du, hn::Gt(hn::Abs(hn::Sub(q, rq)), sub_far))),
+        near = hn::RebindMask(di, hn::Or(hn::And(sub, hn::RebindMask(du, hn::Gt(hn::Abs(hn::Sub(hn::BitCast(df, a), hn::Sub(rounded, magic))), sub_far))),
                                          hn::AndNot(sub, hn::RebindMask(du, near))));
     }
     const auto sign = hn::And(hn::BitCast(du, hn::ShiftRight<31>(hn::BitCast(di, b))), vsign);
