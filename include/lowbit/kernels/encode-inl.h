@@ -101,6 +101,23 @@ HWY_INLINE void Reduce(D d, const float* HWY_RESTRICT x, size_t gw, size_t g0, h
   }
 }
 
+/// Reduce's scheme for max |x| alone: |x| as u32 bits (the sign cleared), whose unsigned order
+/// is |x|'s with NaN above Inf, so one Max per vector also carries the NaN rule.
+template <size_t kLevel, class D>
+HWY_INLINE hn::Vec<hn::RebindToUnsigned<D>> ReduceMaxAbs(D d, const float* HWY_RESTRICT x, size_t gw, size_t g0) {
+  const hn::RebindToUnsigned<D> du;
+  if constexpr (kLevel == 0) {
+    auto m = hn::Zero(du);
+    for (size_t i = 0; i < gw; i += hn::Lanes(d))
+      m = hn::Max(m, hn::And(hn::BitCast(du, hn::LoadU(d, x + g0 * gw + i)), hn::Set(du, 0x7FFFFFFFu)));
+    return m;
+  } else {
+    constexpr size_t kHalf = size_t{1} << (kLevel - 1);
+    const auto a = ReduceMaxAbs<kLevel - 1>(d, x, gw, g0), b = ReduceMaxAbs<kLevel - 1>(d, x, gw, g0 + kHalf);
+    return hn::Max(hn::ConcatEven(du, b, a), hn::ConcatOdd(du, b, a));
+  }
+}
+
 constexpr size_t Log2(size_t n) { return n <= 1 ? 0 : 1 + Log2(n / 2); }
 }  // namespace minmax_detail
 #endif
@@ -126,6 +143,28 @@ inline void MinMaxGroups(const float* HWY_RESTRICT x, size_t n, size_t gw, float
   }
 #endif
   for (; g * gw < n; ++g) MinMaxOf(x + g * gw, std::min(gw, n - g * gw), lo + g, hi + g);
+}
+
+/// amax[g] = max |x| over group g of x[0, n) (groups of gw, the last one partial), NaN when the
+/// group holds a NaN: all an MX fit reads of a range, at half MinMaxGroups' work.
+inline void MaxAbsGroups(const float* HWY_RESTRICT x, size_t n, size_t gw, float* HWY_RESTRICT amax) {
+  size_t g = 0;
+#if HWY_TARGET != HWY_SCALAR
+  const hn::ScalableTag<float> df;
+  constexpr size_t N = hn::MaxLanes(df);
+  if (hn::Lanes(df) == N && gw % N == 0 && gw <= 16 * N)
+    for (; (g + N) * gw <= n; g += N)
+      hn::StoreU(hn::BitCast(df, minmax_detail::ReduceMaxAbs<minmax_detail::Log2(N)>(df, x, gw, g)), df, amax + g);
+#endif
+  for (; g * gw < n; ++g) {
+    uint32_t m = 0;
+    for (size_t i = g * gw; i < std::min(n, g * gw + gw); ++i) {
+      uint32_t b;
+      std::memcpy(&b, x + i, 4);
+      m = std::max(m, b & 0x7FFFFFFFu);
+    }
+    std::memcpy(amax + g, &m, 4);
+  }
 }
 
 namespace fit_detail {

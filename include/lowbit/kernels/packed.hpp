@@ -54,6 +54,7 @@ LOWBIT_EXPORT(DecodeMinifloats8);
 LOWBIT_EXPORT(DecodeF16);
 
 LOWBIT_EXPORT(MinMaxGroups);
+LOWBIT_EXPORT(MaxAbsGroups);
 LOWBIT_EXPORT(FitScales);
 LOWBIT_EXPORT(EncodeIntegersEven);
 LOWBIT_EXPORT(EncodeIntegersAway);
@@ -108,6 +109,13 @@ inline void min_max_ranges(MatrixView<const float> x, const GroupGrid& grid, std
     if (lo[gc] == 0.0f) lo[gc] = zero;
     if (hi[gc] == 0.0f) hi[gc] = zero;
   }
+}
+
+/// lo[g], hi[g] = -amax, amax of each group g (gw elements) of a row of n: what an MX fit reads of
+/// a range (max(|lo|, |hi|), and whether it is finite), at half the work of min_max_ranges.
+inline void max_abs_ranges(const float* row, std::size_t n, std::size_t gw, float* lo, float* hi) {
+  LOWBIT_DISPATCH(MaxAbsGroups)(row, n, gw, hi);
+  for (std::size_t g = 0; g < div_ceil(n, gw); ++g) lo[g] = -hi[g];
 }
 
 /// Q::params of group row gr's n groups from their MinMax ranges [lo, hi] by FitScales, stored
@@ -330,6 +338,8 @@ PackedMatrix<Q, G, L> quantize(MatrixView<const float> x, const QuantizeOptions&
   if (m.empty()) return m;
   const GroupGrid& grid = m.grid();
   constexpr bool kMinMax = requires { requires std::same_as<typename Q::estimator, MinMax>; };
+  // MX fits read only max(|lo|, |hi|) (and whether it is finite)
+  constexpr bool kMaxAbsFit = detail::fit_rule<Q>().has_value() && detail::fit_rule<Q>()->ideal == detail::FitRule::kMx;
   constexpr int kBits = PackedMatrix<Q, G, L>::kBits;
   std::vector<float> lo(grid.cols), hi(grid.cols), row_lo(grid.cols), row_hi(grid.cols);
   std::vector<std::uint16_t> stored16(grid.cols);
@@ -347,7 +357,11 @@ PackedMatrix<Q, G, L> quantize(MatrixView<const float> x, const QuantizeOptions&
       }
     };
     if constexpr (kMinMax) {
-      detail::min_max_ranges(x, grid, gr, lo.data(), hi.data(), row_lo.data(), row_hi.data());
+      if (kMaxAbsFit && band.r1 - band.r0 == 1) {
+        detail::max_abs_ranges(&x(band.r0, 0), x.cols, grid.shape.cols, lo.data(), hi.data());
+      } else {
+        detail::min_max_ranges(x, grid, gr, lo.data(), hi.data(), row_lo.data(), row_hi.data());
+      }
       if constexpr (!Q::accepts_non_finite)
         if (!all_finite(lo.data(), grid.cols) || !all_finite(hi.data(), grid.cols)) reject_non_finite();
       if (!detail::fit_scales(m, gr, lo.data(), hi.data(), grid.cols, scales.data(), zps.data(), stored16.data()))
