@@ -63,6 +63,22 @@ struct CodeRuns {
   std::array<std::int32_t, kValueBuckets> value_bound{}, value_codes{};
 };
 
+/// bound[b], codes[b] for the first `count` buckets of t's keys under bucket (monotone in the
+/// key): keys of b below bound[b] (INT32_MAX: no start in b) encode to codes[b] & 0xFF, the
+/// others to codes[b] >> 8. False when a bucket would hold two run starts.
+template <class Bucket>
+bool fill_buckets(const CodeRuns& t, std::size_t count, Bucket bucket, std::int32_t* bound, std::int32_t* codes) {
+  std::size_t run = 0;  // the run holding the current bucket's first key
+  for (std::size_t b = 0; b < count; ++b) {
+    const bool has_start = run + 1 < t.runs && bucket(t.bounds[run]) == b;
+    if (has_start && run + 2 < t.runs && bucket(t.bounds[run + 1]) == b) return false;  // two starts in b
+    bound[b] = has_start ? t.bounds[run] : std::numeric_limits<std::int32_t>::max();
+    codes[b] = t.codes[run] | (t.codes[has_start ? run + 1 : run] << 8);
+    run += has_start;
+  }
+  return true;
+}
+
 /// The value bucket of t: clamp(fma(t, mul, add), 0, 31) truncated, as the kernels compute it.
 inline std::size_t value_bucket(float t, float mul, float add) noexcept {
   return static_cast<std::size_t>(std::min(std::max(std::fma(t, mul, add), 0.0f), 31.0f));
@@ -79,19 +95,14 @@ inline void make_value_buckets(CodeRuns& t) {
   const auto bucket = [&](std::int64_t key) {
     return value_bucket(key_float(static_cast<std::int32_t>(key)), mul, add);
   };
-  for (std::size_t i = 0; i < starts; ++i) {
+  for (std::size_t i = 0; i < starts; ++i) {  // starts lie between lo and hi: finite
     const std::int64_t k = t.bounds[i];
-    if (!std::isfinite(key_float(t.bounds[i])) || bucket(k - CodeRuns::kValueSlack) != bucket(k + CodeRuns::kValueSlack) ||
-        (i > 0 && bucket(t.bounds[i - 1]) == bucket(k)))
-      return;
+    if (bucket(k - CodeRuns::kValueSlack) != bucket(k + CodeRuns::kValueSlack)) return;
   }
-  std::size_t run = 0;  // the run holding the current bucket's first key
-  for (std::size_t b = 0; b < CodeRuns::kValueBuckets; ++b) {
-    const bool has_start = run < starts && bucket(t.bounds[run]) == b;
-    t.value_bound[b] = has_start ? t.bounds[run] : std::numeric_limits<std::int32_t>::max();
-    t.value_codes[b] = t.codes[run] | (t.codes[has_start ? run + 1 : run] << 8);
-    run += has_start;
-  }
+  std::array<std::int32_t, CodeRuns::kValueBuckets> bound{}, codes{};
+  if (!fill_buckets(t, CodeRuns::kValueBuckets, bucket, bound.data(), codes.data())) return;
+  t.value_bound = bound;
+  t.value_codes = codes;
   t.value_mul = mul;
   t.value_add = add;
 }
@@ -101,16 +112,8 @@ inline void make_buckets(CodeRuns& t) {
   const auto bucket = [](std::int32_t key) {
     return static_cast<std::size_t>((key >> CodeRuns::kBucketShift) + static_cast<std::int32_t>(CodeRuns::kBuckets / 2));
   };
-  std::vector<std::int32_t> bound(CodeRuns::kBuckets, std::numeric_limits<std::int32_t>::max());
-  std::vector<std::int32_t> codes(CodeRuns::kBuckets);
-  std::size_t run = 0;  // the run holding the current bucket's first key
-  for (std::size_t b = 0; b < CodeRuns::kBuckets; ++b) {
-    const bool has_start = run + 1 < t.runs && bucket(t.bounds[run]) == b;
-    if (has_start && run + 2 < t.runs && bucket(t.bounds[run + 1]) == b) return;  // two starts in b
-    bound[b] = has_start ? t.bounds[run] : bound[b];
-    codes[b] = t.codes[run] | (t.codes[has_start ? run + 1 : run] << 8);
-    run += has_start;
-  }
+  std::vector<std::int32_t> bound(CodeRuns::kBuckets), codes(CodeRuns::kBuckets);
+  if (!fill_buckets(t, CodeRuns::kBuckets, bucket, bound.data(), codes.data())) return;
   t.bucket_bound = std::move(bound);
   t.bucket_codes = std::move(codes);
 }
