@@ -140,6 +140,50 @@ LOWBIT_VNNI_ATTR HWY_INLINE hn::Vec<D32> DotPairs(D32 d32, hn::Vec<D32> acc, hn:
 #endif
 }
 
+/// Without VNNI, vpmaddubsw (which saturates) is exact for the pairs of a dot when one side's
+/// bytes are below 128 in magnitude; such dots take it and one vpmaddwd instead of DotBytes'
+/// split into 16-bit halves.
+#if !LOWBIT_HAVE_VNNI && HWY_TARGET <= HWY_SSSE3
+#define LOWBIT_HAVE_MADDUBS_DOT 1
+#else
+#define LOWBIT_HAVE_MADDUBS_DOT 0
+#endif
+
+/// DotBytes of (a - kBias) and b, for a and kBias below 128 (codes of at most 7 bits).
+template <uint8_t kBias = 0, class D32>
+LOWBIT_VNNI_ATTR HWY_INLINE hn::Vec<D32> DotSmallBytes(D32 d32, hn::Vec<D32> acc, hn::Vec<hn::Repartition<uint8_t, D32>> a,
+                                                       hn::Vec<hn::Repartition<int8_t, D32>> b) {
+  static_assert(kBias < 128);
+  const hn::Repartition<uint8_t, D32> du8;
+#if LOWBIT_HAVE_MADDUBS_DOT
+  const hn::Repartition<int16_t, D32> d16;
+  auto pairs = MulPairs(d16, a, b);  // |pairs| <= 2 * 127 * 128: exact, as is their difference
+  if constexpr (kBias != 0) pairs = hn::Sub(pairs, MulPairs(d16, hn::Set(du8, kBias), b));
+  return DotPairs(d32, acc, pairs, hn::Set(d16, 1));
+#else
+  acc = DotBytes(d32, acc, a, b);
+  if constexpr (kBias == 0) return acc;
+  else return hn::Sub(acc, DotBytes(d32, hn::Zero(d32), hn::Set(du8, kBias), b));
+#endif
+}
+
+#if LOWBIT_HAVE_MADDUBS_DOT
+/// acc[i] += x[4i]*y[4i] + ... + x[4i+3]*y[4i+3] for signed x and y, exact when no byte of y
+/// is -128 (the caller checks, by a running Min of y): |x| times y with x's sign (vpsignb) fits
+/// vpmaddubsw without saturation then.
+template <class D32>
+HWY_INLINE hn::Vec<D32> DotSignedBytes(D32 d32, hn::Vec<D32> acc, hn::Vec<hn::Repartition<int8_t, D32>> x,
+                                       hn::Vec<hn::Repartition<int8_t, D32>> y) {
+  const hn::Repartition<uint8_t, D32> du8;
+  const hn::Repartition<int16_t, D32> d16;
+  static_assert(sizeof(y.raw) <= 32, "vpsignb has no 512-bit form");
+  auto sy = y;  // y negated where x < 0
+  if constexpr (sizeof(y.raw) == 32) sy.raw = _mm256_sign_epi8(y.raw, x.raw);
+  else sy.raw = _mm_sign_epi8(y.raw, x.raw);
+  return DotPairs(d32, acc, MulPairs(d16, hn::BitCast(du8, hn::Abs(x)), sy), hn::Set(d16, 1));
+}
+#endif
+
 /// i32 -> i8 or u8 (by D8's lane type) with saturation: vpmovsdb / vpmovusdb on AVX-512, where
 /// Highway's DemoteTo packs and permutes. (vpmovusdb reads the lanes as unsigned: for u8, lanes
 /// known to be in [0, 255].)

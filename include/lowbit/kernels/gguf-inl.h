@@ -659,7 +659,10 @@ inline constexpr auto kPairScaleLanes = [] {
 /// the affine blocks (Q4_1/Q5_1 with Q8_1). `codes(du8, x, k)`: bytes [k * N, k * N + N) of one
 /// block's codes; `pair_codes(du8, x)`: the 64 codes of blocks x[0] and x[1] (AVX-512 only; it
 /// may read up to x[3]).
-template <uint8_t kBias, class X, class Y, class Codes, class PairCodes>
+/// kSigned (targets without VNNI, kBias = 128): the codes as signed bytes by DotSignedBytes,
+/// whose one inexact case, a y byte of -128, sends the whole dot back through the unsigned path.
+template <uint8_t kBias, bool kSigned = LOWBIT_HAVE_MADDUBS_DOT && kBias == 128, class X, class Y, class Codes,
+          class PairCodes>
 LOWBIT_VNNI_ATTR HWY_INLINE float DotLegacy(const X* HWY_RESTRICT x, const Y* HWY_RESTRICT y, size_t nb, Codes codes,
                                             [[maybe_unused]] PairCodes pair_codes) {
   const hn::CappedTag<int32_t, 8> d32;
@@ -668,11 +671,19 @@ LOWBIT_VNNI_ATTR HWY_INLINE float DotLegacy(const X* HWY_RESTRICT x, const Y* HW
   const hn::Repartition<int8_t, decltype(d32)> d8;
   constexpr size_t kSteps = gguf::kQK / hn::MaxLanes(du8);
   constexpr bool kAffine = requires { x->m; };
+  auto ymin = hn::Zero(d8);  // kSigned: the least y byte of the 256-bit path
   // sum(codes * y) - kBias * sum(y), an int32 per lane
-  const auto dot = [](auto d, auto acc, auto q, auto yq) {
-    acc = DotBytes(d, acc, q, yq);
-    if constexpr (kBias == 0) return acc;
-    else return hn::Sub(acc, DotBytes(d, hn::Zero(d), hn::Set(hn::Repartition<uint8_t, decltype(d)>(), kBias), yq));
+  const auto dot = [&ymin](auto d, auto acc, auto q, auto yq) LOWBIT_VNNI_ATTR {
+    if constexpr (kBias < 128) {
+      return DotSmallBytes<kBias>(d, acc, q, yq);
+#if LOWBIT_HAVE_MADDUBS_DOT
+    } else if constexpr (kSigned && sizeof(yq.raw) == sizeof(ymin.raw)) {
+      ymin = hn::Min(ymin, yq);
+      return DotSignedBytes(d, acc, hn::BitCast(hn::Repartition<int8_t, decltype(d)>(), hn::Xor(q, hn::Set(hn::Repartition<uint8_t, decltype(d)>(), 0x80))), yq);
+#endif
+    } else {
+      return hn::Sub(DotBytes(d, acc, q, yq), DotBytes(d, hn::Zero(d), hn::Set(hn::Repartition<uint8_t, decltype(d)>(), kBias), yq));
+    }
   };
   auto acc0 = hn::Zero(df), acc1 = hn::Zero(df);
   float mins = 0.0f;  // the affine blocks' m * s
@@ -712,6 +723,8 @@ LOWBIT_VNNI_ATTR HWY_INLINE float DotLegacy(const X* HWY_RESTRICT x, const Y* HW
     else acc0 = hn::MulAdd(hn::ConvertTo(df, s), scale, acc0);
     if constexpr (kAffine) mins += F16ToF32(x[b].m) * F16ToF32(y[b].s);
   }
+  if constexpr (kSigned)
+    if (!hn::AllFalse(d8, hn::Eq(ymin, hn::Set(d8, -128)))) return DotLegacy<kBias, false>(x, y, nb, codes, pair_codes);
   return hn::GetLane(hn::SumOfLanes(df, hn::Add(acc0, acc1))) + mins;
 }
 

@@ -238,7 +238,7 @@ LOWBIT_VNNI_ATTR float DotKQ8K(const X* HWY_RESTRICT x, const gguf::Q8_K* HWY_RE
       const auto q = UCodes<S::kE0, S::kE1>(du8, x[b]);
       const auto yq = LoadRuns<S::kE0, S::kE1>(d8, y[b].qs);
       if constexpr (X::kSub == gguf::kQK_K)
-        acc = DotBytes(d32, acc, q, yq);
+        acc = DotSmallBytes(d32, acc, q, yq);
       else  // |pairs| <= 2 * 63 * 128: no int16 saturation
         acc = DotPairs(d32, acc, MulPairs(d16, q, yq), LaneScales<2, X::kSub, S::kE0, S::kE1, kU>(d16, tables.sc));
     });
@@ -343,7 +343,7 @@ LOWBIT_VNNI_ATTR inline float DotTQ1_0Blocks(const gguf::TQ1_0* HWY_RESTRICT x, 
     TQ1Trits(x[b], t);
     auto acc = hn::Zero(d32);
     for (size_t i = 0; i < gguf::kQK_K; i += hn::Lanes(du8))
-      acc = DotBytes(d32, acc, hn::Load(du8, t + i), hn::LoadU(d8, y[b].qs + i));
+      acc = DotSmallBytes(d32, acc, hn::Load(du8, t + i), hn::LoadU(d8, y[b].qs + i));
     for (size_t j = 0; j < gguf::kQK_K / 16; j += hn::Lanes(d32))
       acc = hn::Sub(acc, hn::PromoteTo(d32, hn::LoadU(d16h, y[b].bsums + j)));
     sum = hn::MulAdd(hn::ConvertTo(df, acc), hn::Set(df, F16ToF32(x[b].d) * y[b].d), sum);
