@@ -1,6 +1,7 @@
 // lowbit: every per-target kernel header; the one foreach_target pass (kernels/dispatch.hpp)
 // re-includes this file once per SIMD target. No include guard, by design.
 #include "lowbit/kernels/compat-inl.h"
+#include "lowbit/kernels/reduce-inl.h"
 #include "lowbit/kernels/gguf-inl.h"
 #include "lowbit/kernels/gguf_k-inl.h"
 #include "lowbit/kernels/gguf_k_search-inl.h"

@@ -19,6 +19,7 @@
 
 #include "hwy/highway.h"
 #include "lowbit/kernels/compat-inl.h"
+#include "lowbit/kernels/reduce-inl.h"
 #include "lowbit/kernels/stream-inl.h"
 #include "lowbit/schemes/gguf.hpp"
 
@@ -53,6 +54,30 @@ HWY_INLINE hn::Vec<DF> WithNonFinite(DF df, hn::Vec<DF> acc, hn::Vec<DF> x) {
   return hn::Or(acc, hn::Mul(x, hn::Zero(df)));
 }
 
+/// f16 bits that are not Inf or NaN (exponent field not all ones).
+HWY_INLINE bool F16Finite(uint16_t h) { return (h & 0x7C00) != 0x7C00; }
+
+/// Lanes k of d and id (one per block of a batch) to ds[k], ids[k], and d's f16 bits to d16[k];
+/// false when one of those f16 is not finite.
+template <class DF>
+HWY_INLINE bool StoreBlockScales(DF df, hn::Vec<DF> d, hn::Vec<DF> id, float* HWY_RESTRICT ds, float* HWY_RESTRICT ids,
+                                 uint16_t* HWY_RESTRICT d16) {
+  hn::StoreU(d, df, ds);
+  hn::StoreU(id, df, ids);
+#if HWY_TARGET <= HWY_AVX2
+  const hn::Rebind<hwy::float16_t, DF> dh;
+  const hn::RebindToUnsigned<decltype(dh)> du16;
+  const auto h = hn::BitCast(du16, hn::DemoteTo(dh, d));  // vcvtps2ph: round to nearest even
+  hn::StoreU(h, du16, d16);
+  const auto exp = hn::Set(du16, 0x7C00);
+  return hn::AllFalse(du16, hn::Eq(hn::And(h, exp), exp));
+#else  // Highway's DemoteTo without F16C saturates and flushes; the exact scalar rule instead
+  bool finite = true;
+  for (size_t k = 0; k < hn::Lanes(df); ++k) finite &= F16Finite(d16[k] = F32ToF16(ds[k]));
+  return finite;
+#endif
+}
+
 template <class DF>
 HWY_INLINE float MaxAbs32(DF df, const float* HWY_RESTRICT x) {
   auto m = hn::Zero(df);
@@ -61,31 +86,6 @@ HWY_INLINE float MaxAbs32(DF df, const float* HWY_RESTRICT x) {
 }
 #endif
 
-#if HWY_TARGET <= HWY_AVX3
-/// op-reduction of pre(x) over each of 16 blocks of 32 floats at once, lane k for block k: a
-/// transpose-reduce (4 shuffle rounds) instead of 16 horizontal reductions.
-template <class Pre, class Op>
-HWY_INLINE __m512 Reduce32x16(const float* HWY_RESTRICT x, Pre pre, Op op) {
-  __m512 m[16];
-  for (int k = 0; k < 16; ++k) {  // the rounds below leave input k in lane 4 * (k % 4) + k / 4
-    const float* xb = x + 32 * (4 * (k % 4) + k / 4);
-    m[k] = op(pre(_mm512_loadu_ps(xb)), pre(_mm512_loadu_ps(xb + 16)));
-  }
-  for (int i = 0; i < 8; ++i)  // 256-bit halves
-    m[i] = op(_mm512_shuffle_f32x4(m[2 * i], m[2 * i + 1], 0x44), _mm512_shuffle_f32x4(m[2 * i], m[2 * i + 1], 0xEE));
-  for (int i = 0; i < 4; ++i)  // 128-bit quarters
-    m[i] = op(_mm512_shuffle_f32x4(m[2 * i], m[2 * i + 1], 0x88), _mm512_shuffle_f32x4(m[2 * i], m[2 * i + 1], 0xDD));
-  for (int i = 0; i < 2; ++i) {  // 64-bit pairs
-    const __m512d a = _mm512_castps_pd(m[2 * i]), b = _mm512_castps_pd(m[2 * i + 1]);
-    m[i] = op(_mm512_castpd_ps(_mm512_unpacklo_pd(a, b)), _mm512_castpd_ps(_mm512_unpackhi_pd(a, b)));
-  }
-  return op(_mm512_shuffle_ps(m[0], m[1], 0x88), _mm512_shuffle_ps(m[0], m[1], 0xDD));
-}
-
-HWY_INLINE __m512 MaxAbs32x16(const float* HWY_RESTRICT x) {
-  return Reduce32x16(x, [](__m512 v) { return _mm512_abs_ps(v); }, [](__m512 a, __m512 b) { return _mm512_max_ps(a, b); });
-}
-#endif
 
 #if HWY_TARGET != HWY_SCALAR
 /// ggml's signed_absmax of kN floats: amax, and max the first element of that magnitude (0 for
@@ -198,15 +198,6 @@ HWY_INLINE void DequantizeRef(const Block* HWY_RESTRICT in, float* HWY_RESTRICT 
   for (size_t b = 0; b < nb; ++b) Block::dequantize(in[b], y + b * Block::kElems);
 }
 
-/// f16 bits that are not Inf or NaN (exponent field not all ones).
-HWY_INLINE bool F16Finite(uint16_t h) { return (h & 0x7C00) != 0x7C00; }
-#if HWY_TARGET <= HWY_AVX3
-/// F16Finite of 16 f16 bit patterns at once.
-HWY_INLINE bool F16Finite16(__m256i h) {
-  const __m256i exponent = _mm256_set1_epi16(0x7C00);
-  return _mm256_cmpeq_epi16_mask(_mm256_and_si256(h, exponent), exponent) == 0;
-}
-#endif
 
 /// The quantize kernels that return bool say whether x was finite and every block's f16 scales
 /// too (false may be conservative; the caller then checks precisely). Any f32 input is defined
@@ -258,35 +249,30 @@ inline bool QuantizeQ8(const float* HWY_RESTRICT x, Block* HWY_RESTRICT out, siz
     nonfinite = codes(xb, d, id, out[b], nonfinite);
   };
   size_t b = 0;
-#if HWY_TARGET <= HWY_AVX3
-  // 16 blocks at a time: d, 1/d, the finite check and the f16 conversion once per 16 blocks
-  for (; b + 16 <= nb; b += 16) {
+  // N blocks at a time (N lanes): max |x| transpose-reduced, d, 1/d, the finite check and the
+  // f16 conversion once per N blocks
+  constexpr size_t N = hn::MaxLanes(df);
+  for (; b + N <= nb; b += N) {
     const float* xb = x + b * gguf::kQK;
-    // two groups ahead: the hardware prefetcher loses the stream in MaxAbs32x16's load order
-    for (size_t i = 0; i < 16 * gguf::kQK; i += 16) __builtin_prefetch(xb + 2 * 16 * gguf::kQK + i);
-    hn::Vec<decltype(df)> amax;
-    amax.raw = MaxAbs32x16(xb);
+    // two batches ahead: the hardware prefetcher loses the stream in the reduction's load order
+    for (size_t i = 0; i < N * gguf::kQK; i += 16) __builtin_prefetch(xb + 2 * N * gguf::kQK + i);
+    const auto amax = hn::BitCast(df, minmax_detail::ReduceMaxAbs<minmax_detail::Log2(N)>(df, xb, gguf::kQK, 0));
     const auto d = hn::Div(amax, hn::Set(df, 127.0f));
     const auto id = hn::IfThenElseZero(hn::Ne(d, hn::Zero(df)), hn::Div(hn::Set(df, 1.0f), d));
     if (!hn::AllTrue(df, hn::IsFinite(id))) {
-      for (size_t k = 0; k < 16; ++k) one(b + k);
+      for (size_t k = 0; k < N; ++k) one(b + k);
       continue;
     }
-    alignas(64) float ids[16], ds[16];
-    alignas(32) uint16_t d16[16];
-    hn::Store(id, df, ids);
-    hn::Store(d, df, ds);
-    const __m256i h = _mm512_cvtps_ph(d.raw, _MM_FROUND_TO_NEAREST_INT);
-    _mm256_store_si256(reinterpret_cast<__m256i*>(d16), h);
-    ok &= F16Finite16(h);
+    HWY_ALIGN float ids[N], ds[N];
+    uint16_t d16[N];
+    ok &= StoreBlockScales(df, d, id, ds, ids, d16);
     auto nf = nonfinite;
-    for (size_t k = 0; k < 16; ++k) {
+    for (size_t k = 0; k < N; ++k) {
       out[b + k].d = d16[k];
       nf = codes(xb + gguf::kQK * k, ds[k], ids[k], out[b + k], nf);
     }
     nonfinite = nf;
   }
-#endif
   for (; b < nb; ++b) one(b);
   return ok && hn::AllTrue(df, hn::IsFinite(nonfinite));
 #endif
@@ -345,17 +331,15 @@ inline bool QuantizeSymmetric(const float* HWY_RESTRICT x, Block* HWY_RESTRICT o
     codes(b, id);
   };
   size_t b = 0;
-#if HWY_TARGET <= HWY_AVX3
-  // 16 blocks at a time: the signed absmax from each block's max and min (transpose-reduced), d,
-  // 1/d and the f16 conversion in one vector. A block holding both +amax and -amax (the first of
-  // them wins), or with a non-finite 1/d, takes the one-block path.
-  for (; b + 16 <= nb; b += 16) {
+  // N blocks at a time (N lanes): the signed absmax from each block's max and min
+  // (transpose-reduced), d, 1/d and the f16 conversion in one vector. A block holding both +amax
+  // and -amax (the first of them wins), or with a non-finite 1/d, takes the one-block path.
+  constexpr size_t N = hn::MaxLanes(df);
+  for (; b + N <= nb; b += N) {
     const float* xb = x + b * gguf::kQK;
-    for (size_t i = 0; i < 16 * gguf::kQK; i += 16) __builtin_prefetch(xb + 2 * 16 * gguf::kQK + i);  // as in QuantizeQ8
-    const auto same = [](__m512 v) { return v; };
-    hn::Vec<decltype(df)> hi, lo;
-    hi.raw = Reduce32x16(xb, same, [](__m512 p, __m512 q) { return _mm512_max_ps(p, q); });
-    lo.raw = Reduce32x16(xb, same, [](__m512 p, __m512 q) { return _mm512_min_ps(p, q); });
+    for (size_t i = 0; i < N * gguf::kQK; i += 16) __builtin_prefetch(xb + 2 * N * gguf::kQK + i);  // as in QuantizeQ8
+    auto lo = hn::Zero(df), hi = lo, bad = lo;
+    minmax_detail::Reduce<minmax_detail::Log2(N)>(df, xb, gguf::kQK, 0, lo, hi, bad);
     const auto neg_lo = hn::Neg(lo), amax = hn::Max(hi, neg_lo), zero = hn::Zero(df);
     const auto max = hn::IfThenZeroElse(hn::Eq(amax, zero), hn::IfThenElse(hn::Lt(hi, neg_lo), lo, hi));
     const auto d = hn::Div(max, hn::Set(df, -kOffset));
@@ -364,11 +348,10 @@ inline bool QuantizeSymmetric(const float* HWY_RESTRICT x, Block* HWY_RESTRICT o
     uint8_t bits[8] = {};
     hn::StoreMaskBits(df, special, bits);
     const uint32_t slow = bits[0] | uint32_t{bits[1]} << 8;
-    alignas(64) float ids[16];
-    alignas(32) uint16_t d16[16];
-    hn::Store(id, df, ids);
-    _mm256_store_si256(reinterpret_cast<__m256i*>(d16), _mm512_cvtps_ph(d.raw, _MM_FROUND_TO_NEAREST_INT));
-    for (size_t k = 0; k < 16; ++k) {
+    HWY_ALIGN float ids[N], ds[N];
+    uint16_t d16[N];
+    StoreBlockScales(df, d, id, ds, ids, d16);
+    for (size_t k = 0; k < N; ++k) {
       if (slow >> k & 1) {
         one(b + k);
         continue;
@@ -378,7 +361,6 @@ inline bool QuantizeSymmetric(const float* HWY_RESTRICT x, Block* HWY_RESTRICT o
       codes(b + k, ids[k]);
     }
   }
-#endif
   for (; b < nb; ++b) one(b);
   return ok && hn::AllTrue(df, hn::IsFinite(nonfinite));
 #endif
