@@ -86,7 +86,6 @@ HWY_INLINE float MaxAbs32(DF df, const float* HWY_RESTRICT x) {
 }
 #endif
 
-
 #if HWY_TARGET != HWY_SCALAR
 /// ggml's signed_absmax of kN floats: amax, and max the first element of that magnitude (0 for
 /// an all-zero block), found without a branch per vector (a mispredicted search loop measured
@@ -197,7 +196,6 @@ template <class Block>
 HWY_INLINE void DequantizeRef(const Block* HWY_RESTRICT in, float* HWY_RESTRICT y, size_t nb) {
   for (size_t b = 0; b < nb; ++b) Block::dequantize(in[b], y + b * Block::kElems);
 }
-
 
 /// The quantize kernels that return bool say whether x was finite and every block's f16 scales
 /// too (false may be conservative; the caller then checks precisely). Any f32 input is defined
