@@ -149,21 +149,27 @@ LOWBIT_VNNI_ATTR HWY_INLINE hn::Vec<D32> DotPairs(D32 d32, hn::Vec<D32> acc, hn:
 #define LOWBIT_HAVE_MADDUBS_DOT 0
 #endif
 
-/// DotBytes of (a - kBias) and b, for a and kBias below 128 (codes of at most 7 bits).
+/// DotBytes of (a - kBias) and b, for any unsigned bytes a.
+template <uint8_t kBias, class D32>
+LOWBIT_VNNI_ATTR HWY_INLINE hn::Vec<D32> DotBiasedBytes(D32 d32, hn::Vec<D32> acc, hn::Vec<hn::Repartition<uint8_t, D32>> a,
+                                                        hn::Vec<hn::Repartition<int8_t, D32>> b) {
+  acc = DotBytes(d32, acc, a, b);
+  if constexpr (kBias == 0) return acc;
+  else return hn::Sub(acc, DotBytes(d32, hn::Zero(d32), hn::Set(hn::Repartition<uint8_t, D32>(), kBias), b));
+}
+
+/// DotBiasedBytes for a and kBias below 128 (codes of at most 7 bits).
 template <uint8_t kBias = 0, class D32>
 LOWBIT_VNNI_ATTR HWY_INLINE hn::Vec<D32> DotSmallBytes(D32 d32, hn::Vec<D32> acc, hn::Vec<hn::Repartition<uint8_t, D32>> a,
                                                        hn::Vec<hn::Repartition<int8_t, D32>> b) {
   static_assert(kBias < 128);
-  const hn::Repartition<uint8_t, D32> du8;
 #if LOWBIT_HAVE_MADDUBS_DOT
   const hn::Repartition<int16_t, D32> d16;
   auto pairs = MulPairs(d16, a, b);  // |pairs| <= 2 * 127 * 128: exact, as is their difference
-  if constexpr (kBias != 0) pairs = hn::Sub(pairs, MulPairs(d16, hn::Set(du8, kBias), b));
+  if constexpr (kBias != 0) pairs = hn::Sub(pairs, MulPairs(d16, hn::Set(hn::Repartition<uint8_t, D32>(), kBias), b));
   return DotPairs(d32, acc, pairs, hn::Set(d16, 1));
 #else
-  acc = DotBytes(d32, acc, a, b);
-  if constexpr (kBias == 0) return acc;
-  else return hn::Sub(acc, DotBytes(d32, hn::Zero(d32), hn::Set(du8, kBias), b));
+  return DotBiasedBytes<kBias>(d32, acc, a, b);
 #endif
 }
 

@@ -129,12 +129,9 @@ LOWBIT_VNNI_ATTR HWY_INLINE void TileA8(const kernels::detail::PanelGroup& p, co
             int32_t q4;
             std::memcpy(&q4, q + 4 * f, 4);
             const auto av = hn::BitCast(d8, hn::Set(d32, q4));
-            if constexpr (kW < 8 && !kLookup) {  // codes below 128
-              isum[i][0] = DotSmallBytes(d32, isum[i][0], op[f][0], av);
-              isum[i][1] = DotSmallBytes(d32, isum[i][1], op[f][1], av);
-            } else {
-              isum[i][0] = DotBytes(d32, isum[i][0], op[f][0], av);
-              isum[i][1] = DotBytes(d32, isum[i][1], op[f][1], av);
+            for (size_t v = 0; v < 2; ++v) {
+              if constexpr (kW < 8 && !kLookup) isum[i][v] = DotSmallBytes(d32, isum[i][v], op[f][v], av);  // codes below 128
+              else isum[i][v] = DotBytes(d32, isum[i][v], op[f][v], av);
             }
           }
         }

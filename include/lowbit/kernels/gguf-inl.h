@@ -662,7 +662,7 @@ LOWBIT_VNNI_ATTR HWY_INLINE float DotLegacy(const X* HWY_RESTRICT x, const Y* HW
       return DotSignedBytes(d, acc, hn::BitCast(hn::Repartition<int8_t, decltype(d)>(), hn::Xor(q, hn::Set(hn::Repartition<uint8_t, decltype(d)>(), 0x80))), yq);
 #endif
     } else {
-      return hn::Sub(DotBytes(d, acc, q, yq), DotBytes(d, hn::Zero(d), hn::Set(hn::Repartition<uint8_t, decltype(d)>(), kBias), yq));
+      return DotBiasedBytes<kBias>(d, acc, q, yq);
     }
   };
   auto acc0 = hn::Zero(df), acc1 = hn::Zero(df);
